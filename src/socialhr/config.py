@@ -1,0 +1,138 @@
+"""The settings registry: one list of :class:`Setting` feeds validation, help and docs.
+
+A workspace keeps its settings in ``socialhr.toml``. Unknown names and values of
+the wrong kind are rejected with a message that says which file and setting.
+
+>>> SETTINGS["min_group_size"].default
+5
+>>> validate({"min_group_size": "7"})["min_group_size"]
+7
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import SettingsError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+
+
+SETTINGS: dict[str, Setting] = {
+    s.name: s
+    for s in [
+        Setting("timezone", "UTC", "Time zone given to naive timestamps (an IANA name such as Europe/Paris)."),
+        Setting("min_group_size", 5, "Groups smaller than this are withheld from every group-level output.", int),
+        Setting("org_domains", [], "E-mail domains of the organization; defaults to the domains seen in the roster.", list),
+        Setting("broadcast_threshold", 25, "Messages and meetings with more recipients than this are broadcasts, not ties.", int),
+        Setting("vault_path", "vault", "Folder of the identity vault and key, relative to the workspace or absolute.", str),
+        Setting("duckdb_memory_limit", "1GB", "Memory DuckDB may use before it spills to disk.", str),
+        Setting("duckdb_threads", 0, "Threads DuckDB may use (0: all cores).", int),
+        Setting("column_map", {}, "Per kind of import, source column -> socialhr field, e.g. [column_map.roster] \"Worker ID\" = \"employee_id\".", dict),
+        Setting("spark_master", "local[2]", "Spark master URL for --engine spark.", str),
+    ]
+}
+
+
+def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.kind is int:
+        if isinstance(value, bool):
+            raise ValueError
+        return int(value)
+    if setting.kind is list:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list):
+            raise ValueError
+        return list(value)
+    if setting.kind is dict:
+        if not isinstance(value, dict):
+            raise ValueError
+        return dict(value)
+    if not isinstance(value, str):
+        raise ValueError
+    return value
+
+
+def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, Any]:
+    """Return ``values`` checked and coerced, with defaults for what is missing."""
+    out = {name: s.default for name, s in SETTINGS.items()}
+    for name, value in values.items():
+        if name not in SETTINGS:
+            known = ", ".join(sorted(SETTINGS))
+            raise SettingsError(f"{source}: unknown setting '{name}'", hint=f"Known settings: {known}.")
+        setting = SETTINGS[name]
+        try:
+            out[name] = _coerce(setting, value)
+        except (TypeError, ValueError):
+            raise SettingsError(
+                f"{source}: setting '{name}' must be {setting.kind.__name__}, got {value!r}",
+                hint=setting.help,
+            ) from None
+    if out["min_group_size"] < 1:
+        raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
+    try:
+        ZoneInfo(out["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"{source}: setting 'timezone' is not a known time zone: {out['timezone']!r}",
+            hint="Use an IANA name such as 'Europe/Paris' or 'UTC'.",
+        ) from None
+    return out
+
+
+def load(path: Path) -> dict[str, Any]:
+    """Read and validate a settings file."""
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except FileNotFoundError:
+        raise SettingsError(f"settings file not found: {path}", hint="Run 'socialhr init' to create a workspace.") from None
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"{path.name}: not valid TOML ({e})", hint="Fix the line it names, or delete the file to return to defaults.") from None
+    return validate(raw, source=path.name)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(value)
+
+
+def dumps(values: dict[str, Any]) -> str:
+    """Render settings as TOML, each with its help as a comment."""
+    lines = ["# socialhr workspace settings. Each setting's meaning is in its comment.", ""]
+    tables = []
+    for name, setting in SETTINGS.items():
+        value = values.get(name, setting.default)
+        if setting.kind is dict:
+            tables.append((name, setting, value))
+            continue
+        lines.append(f"# {setting.help}")
+        lines.append(f"{name} = {_toml_value(value)}")
+        lines.append("")
+    for name, setting, value in tables:
+        lines.append(f"# {setting.help}")
+        lines.append(f"[{name}]")
+        for sub, mapping in value.items():
+            lines.append(f"[{name}.{sub}]")
+            for k, v in mapping.items():
+                lines.append(f"{_toml_value(k)} = {_toml_value(v)}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,191 @@
+"""Pseudonymisation at ingest, the identity vault, and the minimum group size.
+
+Every identifier that enters socialhr (an employee id, an e-mail address, a
+platform user id) is replaced by a *token*: the first 16 hex digits (64 bits)
+of HMAC-SHA256(key, "<kind>:<normalised value>"). The key is made by
+``socialhr init``, kept in the vault folder with file mode 0600, and never
+written to the analytics database. A person's pseudonym is the token of their
+employee id; their e-mail and platform ids are aliases that point to it.
+
+The map back from token to real identity lives only in the vault (a separate
+SQLite file), so the analytics database can be handed to an analyst alone.
+
+>>> p = Pseudonymiser(b"k" * 32)
+>>> p.token("email", " Alice@Example.COM ") == p.token("email", "alice@example.com")
+True
+>>> len(p.person("E001"))
+16
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Iterable
+
+from .errors import PrivacyError, VaultError
+
+KEY_FILE = "pseudonymisation.key"
+VAULT_FILE = "identities.sqlite"
+TOKEN_HEX = 16
+
+
+def normalise(kind: str, value: str) -> str:
+    """Identifiers compare case-insensitively and without surrounding space."""
+    value = value.strip()
+    if kind == "email":
+        value = value.lower()
+        # "Alice <alice@x.com>" -> alice@x.com
+        if "<" in value and value.endswith(">"):
+            value = value[value.rindex("<") + 1 : -1].strip()
+        if value.startswith("mailto:"):
+            value = value[7:]
+    return value
+
+
+def classify(value: str) -> str:
+    """The kind of a raw identifier found in an interaction: email or employee_id."""
+    return "email" if "@" in value else "employee_id"
+
+
+class Pseudonymiser:
+    """Keyed, stable pseudonyms: HMAC-SHA256 truncated to 64 bits."""
+
+    def __init__(self, key: bytes):
+        if len(key) < 32:
+            raise VaultError("the pseudonymisation key is shorter than 32 bytes", hint="Restore the key file from your backup.")
+        self._key = key
+
+    def token(self, kind: str, value: str) -> str:
+        msg = f"{kind}:{normalise(kind, value)}".encode()
+        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()[:TOKEN_HEX]
+
+    def person(self, employee_id: str) -> str:
+        """A person's pseudonym: the token of their employee id."""
+        return self.token("employee_id", employee_id)
+
+
+def create_key(vault_dir: Path) -> None:
+    vault_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(vault_dir, 0o700)
+    path = vault_dir / KEY_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+
+
+def load_key(vault_dir: Path) -> bytes:
+    path = vault_dir / KEY_FILE
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise VaultError(
+            f"the pseudonymisation key is missing: {path}",
+            hint="Importing needs the key made by 'socialhr init'. Restore the vault folder, or set vault_path in socialhr.toml to where it lives.",
+        ) from None
+    except PermissionError:
+        raise VaultError(f"cannot read the pseudonymisation key: {path}", hint="Run as the user who owns the workspace.") from None
+
+
+class Vault:
+    """The identity vault: token -> real identifier, and person -> employee id, name, e-mail.
+
+    Kept in its own SQLite file beside the key, never inside the analytics
+    database. Only imports (which add to it) and ``--identified`` outputs read it.
+    """
+
+    def __init__(self, vault_dir: Path):
+        self.dir = vault_dir
+        self.path = vault_dir / VAULT_FILE
+        self.conn: sqlite3.Connection | None = None
+
+    @classmethod
+    def create(cls, vault_dir: Path) -> "Vault":
+        create_key(vault_dir)
+        vault = cls(vault_dir)
+        with closing(sqlite3.connect(vault.path)) as conn, conn:
+            conn.executescript(
+                """
+                CREATE TABLE identities (token TEXT PRIMARY KEY, kind TEXT NOT NULL, value TEXT NOT NULL);
+                CREATE TABLE people (person TEXT PRIMARY KEY, employee_id TEXT NOT NULL, name TEXT, email TEXT);
+                """
+            )
+        os.chmod(vault.path, 0o600)
+        return vault
+
+    @property
+    def available(self) -> bool:
+        return self.path.exists() and (self.dir / KEY_FILE).exists()
+
+    def key(self) -> bytes:
+        return load_key(self.dir)
+
+    def connect(self) -> sqlite3.Connection:
+        if self.conn is None:
+            if not self.path.exists():
+                raise VaultError(
+                    f"the identity vault is not here: {self.path}",
+                    hint="This copy of the workspace has no vault (as intended for analysts). Identified outputs and imports need it.",
+                )
+            self.conn = sqlite3.connect(self.path, isolation_level=None)
+        return self.conn
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+    # Writes happen inside a transaction the batch path commits only after the
+    # analytics database has committed, so a failed import leaves no trace.
+    def begin(self) -> None:
+        self.connect().execute("BEGIN")
+
+    def commit(self) -> None:
+        self.connect().execute("COMMIT")
+
+    def rollback(self) -> None:
+        conn = self.connect()
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+
+    def add_identities(self, rows: Iterable[tuple[str, str, str]]) -> None:
+        """Record (token, kind, raw value) triples; existing tokens are kept."""
+        self.connect().executemany("INSERT OR IGNORE INTO identities VALUES (?, ?, ?)", rows)
+
+    def add_people(self, rows: Iterable[tuple[str, str, str | None, str | None]]) -> None:
+        """Record or update (person, employee_id, name, email)."""
+        self.connect().executemany(
+            "INSERT INTO people VALUES (?, ?, ?, ?) ON CONFLICT(person) DO UPDATE SET "
+            "name = coalesce(excluded.name, people.name), email = coalesce(excluded.email, people.email)",
+            rows,
+        )
+
+    def employee_ids(self) -> dict[str, str]:
+        """person -> employee id, for identified exports."""
+        return dict(self.connect().execute("SELECT person, employee_id FROM people"))
+
+    def identity_values(self, tokens: Iterable[str]) -> dict[str, str]:
+        conn = self.connect()
+        out = {}
+        for token in tokens:
+            row = conn.execute("SELECT value FROM identities WHERE token = ?", (token,)).fetchone()
+            if row:
+                out[token] = row[0]
+        return out
+
+
+def withhold_small_groups(rows: list[dict], *, size_field: str = "size", min_size: int = 5) -> tuple[list[dict], int]:
+    """Drop groups with fewer than ``min_size`` members; return (kept, withheld count).
+
+    >>> withhold_small_groups([{"size": 4}, {"size": 5}], min_size=5)
+    ([{'size': 5}], 1)
+    """
+    if min_size < 1:
+        raise PrivacyError("the minimum group size must be at least 1")
+    kept = [r for r in rows if r[size_field] >= min_size]
+    return kept, len(rows) - len(kept)

@@ -1,0 +1,205 @@
+"""The workspace: a folder with the analytics database, its settings, and the vault.
+
+::
+
+    workspace/
+      socialhr.duckdb        analytics database (pseudonymous only)
+      socialhr.toml          settings (see socialhr.config)
+      vault/                 mode 0700, keep apart from the analytics database
+        pseudonymisation.key mode 0600
+        identities.sqlite    token -> real identifier
+
+>>> import tempfile, pathlib
+>>> ws = Workspace.init(pathlib.Path(tempfile.mkdtemp()) / "ws")
+>>> ws.status()["counts"]["people"]
+0
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+from . import __version__, config
+from .errors import WorkspaceError
+from .privacy import Pseudonymiser, Vault
+from .schema import MIGRATIONS, SCHEMA_VERSION
+
+DB_FILE = "socialhr.duckdb"
+SETTINGS_FILE = "socialhr.toml"
+
+
+class Workspace:
+    """An open workspace. Build with :meth:`init` or :meth:`open`; close when done."""
+
+    def __init__(self, path: Path, settings: dict[str, Any], db: duckdb.DuckDBPyConnection):
+        self.path = path
+        self.settings = settings
+        self.db = db
+        vault_dir = Path(settings["vault_path"])
+        self.vault = Vault(vault_dir if vault_dir.is_absolute() else path / vault_dir)
+        self._pseudonymiser: Pseudonymiser | None = None
+
+    # -- lifecycle -------------------------------------------------------
+    @classmethod
+    def init(cls, path: str | Path, *, settings: dict[str, Any] | None = None) -> "Workspace":
+        """Create a new workspace folder (it must not hold one already)."""
+        path = Path(path)
+        if (path / DB_FILE).exists() or (path / SETTINGS_FILE).exists():
+            raise WorkspaceError(f"{path} already holds a socialhr workspace", hint="Choose another folder, or use the existing one.")
+        if path.exists() and not path.is_dir():
+            raise WorkspaceError(f"{path} exists and is not a folder")
+        values = config.validate(settings or {})
+        path.mkdir(parents=True, exist_ok=True)
+        (path / SETTINGS_FILE).write_text(config.dumps(values))
+        vault_dir = Path(values["vault_path"])
+        Vault.create(vault_dir if vault_dir.is_absolute() else path / vault_dir)
+        db = _connect(path / DB_FILE, values)
+        db.execute("BEGIN")
+        for version in sorted(MIGRATIONS):
+            for statement in MIGRATIONS[version]:
+                db.execute(statement)
+        db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)", [str(SCHEMA_VERSION), __version__])
+        db.execute("COMMIT")
+        return cls(path, values, db)
+
+    @classmethod
+    def open(cls, path: str | Path, *, read_only: bool = False) -> "Workspace":
+        """Open an existing workspace, upgrading its schema if it is older."""
+        path = Path(path)
+        if not (path / DB_FILE).exists():
+            if path.exists() and (path / SETTINGS_FILE).exists():
+                raise WorkspaceError(f"{path} has settings but no {DB_FILE}", hint="Restore the database from backup, or run 'socialhr init' in a new folder.")
+            raise WorkspaceError(f"{path} is not a socialhr workspace", hint=f"Create one with: socialhr init {path}")
+        values = config.load(path / SETTINGS_FILE)
+        db = _connect(path / DB_FILE, values, read_only=read_only)
+        try:
+            version = int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+        except (duckdb.Error, TypeError):
+            db.close()
+            raise WorkspaceError(f"{path / DB_FILE} is not a socialhr database (no schema version)") from None
+        if version > SCHEMA_VERSION:
+            db.close()
+            raise WorkspaceError(
+                f"{path} was made by a newer socialhr (schema {version}; this is socialhr {__version__} with schema {SCHEMA_VERSION})",
+                hint="Upgrade with: pip install --upgrade socialhr",
+            )
+        if version < SCHEMA_VERSION:
+            if read_only:
+                db.close()
+                raise WorkspaceError(f"{path} has schema {version} and needs upgrading to {SCHEMA_VERSION}", hint="Open it once without read-only access (any socialhr command that writes) to upgrade it.")
+            db.execute("BEGIN")
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in MIGRATIONS[v]:
+                    db.execute(statement)
+            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+            db.execute("COMMIT")
+        return cls(path, values, db)
+
+    def close(self) -> None:
+        self.vault.close()
+        self.db.close()
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- pieces used by the batch path and analyses ----------------------
+    @property
+    def pseudonymiser(self) -> Pseudonymiser:
+        if self._pseudonymiser is None:
+            self._pseudonymiser = Pseudonymiser(self.vault.key())
+        return self._pseudonymiser
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing on the analytics database."""
+        self.db.execute("BEGIN")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    def org_domains(self) -> list[str]:
+        """The organization's e-mail domains: the setting, else the roster's."""
+        if self.settings["org_domains"]:
+            return [d.lower() for d in self.settings["org_domains"]]
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'org_domains'").fetchone()
+        return json.loads(row[0]) if row else []
+
+    def column_map(self, kind: str) -> dict[str, str]:
+        return dict(self.settings["column_map"].get(kind, {}))
+
+    # -- reporting -------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        q = self.db.execute
+        counts = {
+            "people": q("SELECT count(*) FROM people").fetchone()[0],
+            "people_records": q("SELECT count(*) FROM people_history").fetchone()[0],
+            "interactions": q("SELECT count(*) FROM interactions").fetchone()[0],
+            "ties": q("SELECT count(*) FROM ties").fetchone()[0],
+            "outcomes": q("SELECT count(*) FROM outcomes").fetchone()[0],
+            "groups": q("SELECT count(*) FROM groups").fetchone()[0],
+        }
+        by_status = dict(q("SELECT status, count(*) FROM identities GROUP BY status").fetchall())
+        counts["identities_resolved"] = by_status.get("person", 0)
+        counts["unresolved_identities"] = by_status.get("unresolved", 0)
+        counts["external_identities"] = by_status.get("external", 0)
+        counts["batches"] = q("SELECT count(*) FROM ingestion_log").fetchone()[0]
+        return counts
+
+    def batches(self) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            "SELECT batch_id, source_kind, file_name, content_hash, rows_read, rows_imported, rows_skipped, "
+            "skipped, notes, status, started_at, finished_at FROM ingestion_log ORDER BY batch_id"
+        )
+        cols = [d[0] for d in rows.description]
+        out = []
+        for row in rows.fetchall():
+            rec = dict(zip(cols, row))
+            rec["skipped"] = json.loads(rec["skipped"]) if rec["skipped"] else {}
+            rec["notes"] = json.loads(rec["notes"]) if rec["notes"] else {}
+            rec["started_at"] = rec["started_at"].isoformat()
+            rec["finished_at"] = rec["finished_at"].isoformat()
+            out.append(rec)
+        return out
+
+    def status(self) -> dict[str, Any]:
+        """What the workspace holds: counts, batches, settings that matter."""
+        span = self.db.execute('SELECT min("timestamp"), max("timestamp") FROM interactions').fetchone()
+        return {
+            "workspace": str(self.path),
+            "schema_version": SCHEMA_VERSION,
+            "timezone": self.settings["timezone"],
+            "min_group_size": self.settings["min_group_size"],
+            "vault": "present" if self.vault.available else "absent",
+            "counts": self.counts(),
+            "interactions_span": [span[0].isoformat(), span[1].isoformat()] if span[0] else None,
+            "batches": self.batches(),
+        }
+
+
+def _connect(db_path: Path, settings: dict[str, Any], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    cfg = {"memory_limit": settings["duckdb_memory_limit"], "preserve_insertion_order": False}
+    if settings["duckdb_threads"]:
+        cfg["threads"] = settings["duckdb_threads"]
+    try:
+        db = duckdb.connect(str(db_path), read_only=read_only, config=cfg)
+    except duckdb.IOException as e:
+        if "lock" in str(e).lower():
+            raise WorkspaceError(f"{db_path.parent} is in use by another socialhr process", hint="Wait for it to finish, or stop it (a running 'socialhr serve' holds the workspace).") from None
+        raise WorkspaceError(f"cannot open {db_path}: {e}") from None
+    # Everything is stored and computed in UTC; the workspace's zone only
+    # applies to naive timestamps at import.
+    db.execute("SET TimeZone = 'UTC'")
+    return db
