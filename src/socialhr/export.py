@@ -113,7 +113,7 @@ def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool
 def read_table(ws: Workspace, table: str, *, identified: bool = False, **options: Any) -> pa.Table:
     """The rows of an exportable table as Arrow, pseudonymised unless ``identified``."""
     spec = TABLES[table]
-    data = ws.db.execute(spec.query(ws, **options)).fetch_arrow_table()
+    data = ws.db.sql(spec.query(ws, **options)).to_arrow_table()
     if identified:
         data = _identify(ws, data, spec)
     return data
@@ -133,8 +133,14 @@ def _identify(ws: Workspace, data: pa.Table, spec: ExportTable) -> pa.Table:
 
 
 def _flatten_lists(data: pa.Table, sep: str) -> pa.Table:
-    """CSV has no lists: join list cells with ``sep`` (None stays empty)."""
+    """CSV has no lists: join list cells with ``sep`` (None stays empty); times in ISO 8601."""
+    import pyarrow.compute as pc
+
     for i, f in enumerate(data.schema):
+        if pa.types.is_timestamp(f.type):
+            fmt = "%Y-%m-%dT%H:%M:%SZ" if f.type.tz else "%Y-%m-%dT%H:%M:%S"
+            data = data.set_column(i, f.name, pc.strftime(data.column(i), format=fmt))
+            continue
         if pa.types.is_list(f.type) or pa.types.is_large_list(f.type):
             values = [None if v is None else sep.join("" if x is None else str(x) for x in v) for v in data.column(i).to_pylist()]
             data = data.set_column(i, f.name, pa.array(values, pa.string()))

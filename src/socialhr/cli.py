@@ -1,0 +1,253 @@
+"""The ``socialhr`` command: a thin shell over the library.
+
+Every command takes the workspace folder first. User mistakes print
+``Error: ...`` (what, where, how to fix) and exit 1, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import __version__
+from .errors import InputError, SocialHRError
+
+app = typer.Typer(
+    name="socialhr",
+    help="Measure, grow and prove your organization's social capital. Privacy first: identifiers are pseudonymised at import.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+def friendly(fn: Callable) -> Callable:
+    """Turn SocialHRError into 'Error: ...' and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SocialHRError as e:
+            err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted: nothing from the unfinished step was stored.")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+def _progress(description: str, *, total: int | None = None) -> Progress:
+    return Progress(
+        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
+    )
+
+
+def _open(workspace: Path, *, read_only: bool = False):
+    from .workspace import Workspace
+
+    return Workspace.open(workspace, read_only=read_only)
+
+
+def _parse_map(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"--map expects source_column=field, got {pair!r}", hint="For example: --map 'Worker ID=employee_id'.")
+        src, _, dst = pair.partition("=")
+        out[src.strip()] = dst.strip()
+    return out
+
+
+@app.callback(invoke_without_command=True)
+def main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    if version:
+        console.print(f"socialhr {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+@friendly
+def init(workspace: Path = typer.Argument(..., help="Folder to create the workspace in."),
+         timezone: str = typer.Option("UTC", help="Time zone for timestamps that carry none (IANA name)."),
+         min_group_size: int = typer.Option(5, help="Withhold groups smaller than this from group-level outputs.")) -> None:
+    """Create a workspace: analytics database, settings, and an identity vault with a new key."""
+    from .workspace import Workspace
+
+    ws = Workspace.init(workspace, settings={"timezone": timezone, "min_group_size": min_group_size})
+    ws.close()
+    console.print(f"Created workspace [bold]{workspace}[/]")
+    console.print(f"  analytics database  {workspace / 'socialhr.duckdb'}")
+    console.print(f"  settings            {workspace / 'socialhr.toml'}")
+    console.print(f"  identity vault      {ws.vault.dir}  (key mode 0600; keep it apart when you share the database)")
+
+
+@app.command()
+@friendly
+def ingest(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    kind: str = typer.Argument(..., help="roster, interactions, or a connector's kind (see 'socialhr kinds')."),
+    path: Path = typer.Argument(..., help="The file or folder to import."),
+    map: Optional[list[str]] = typer.Option(None, "--map", help="Rename a column: source_column=field (repeatable)."),
+    encoding: Optional[str] = typer.Option(None, help="The file's text encoding, if not UTF-8 (e.g. latin-1, cp1252)."),
+    effective_date: Optional[str] = typer.Option(None, help="Roster: the date it describes (YYYY-MM-DD); default today."),
+    date_format: Optional[str] = typer.Option(None, help="Roster: strptime format of its dates, if not YYYY-MM-DD."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Import a file in one all-or-nothing batch, pseudonymising identifiers on the way in."""
+    from .ingest import ingest as run
+
+    eff = None
+    if effective_date:
+        try:
+            eff = date.fromisoformat(effective_date)
+        except ValueError:
+            raise InputError(f"--effective-date is not a date: {effective_date!r}", hint="Use YYYY-MM-DD.") from None
+    options: dict[str, Any] = {"column_map": _parse_map(map) or None, "encoding": encoding, "effective_date": eff, "date_format": date_format}
+    with _open(workspace) as ws, _progress(f"Importing {path.name}") as bar:
+        task = bar.add_task(f"Importing {path.name}", total=None)
+
+        def progress(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run(ws, kind, path, progress=progress, **options)
+    if as_json:
+        print(json.dumps(result.as_dict(), default=str, indent=1))
+        return
+    if result.status == "duplicate":
+        console.print(f"{path.name}: already imported as batch {result.duplicate_of} (same content); nothing changed.")
+        return
+    console.print(f"Imported [bold]{result.rows_imported:,}[/] rows from {path.name} as batch {result.batch_id} ({kind}).")
+    if result.skipped:
+        console.print("  skipped: " + ", ".join(f"{k} {v:,}" for k, v in result.skipped.items()))
+    notes = _describe_notes(result.notes)
+    if notes:
+        console.print(f"  {notes}", highlight=False)
+
+
+@app.command()
+@friendly
+def status(workspace: Path = typer.Argument(..., help="The workspace folder."),
+           as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")) -> None:
+    """What the workspace holds: counts, identities, and every import batch."""
+    with _open(workspace, read_only=True) as ws:
+        info = ws.status()
+    if as_json:
+        print(json.dumps(info, default=str, indent=1))
+        return
+    c = info["counts"]
+    console.print(f"[bold]Workspace[/] {info['workspace']}  (schema {info['schema_version']}, time zone {info['timezone']}, minimum group size {info['min_group_size']}, vault {info['vault']})")
+    console.print(
+        f"  people {c['people']:,} ({c['people_records']:,} records with history) · interactions {c['interactions']:,} · ties {c['ties']:,} · outcomes {c['outcomes']:,} · groups {c['groups']:,}"
+    )
+    console.print(f"  identities: {c['identities_resolved']:,} resolved to people · {c['external_identities']:,} external · {c['unresolved_identities']:,} unresolved")
+    if info["interactions_span"]:
+        console.print(f"  interactions from {info['interactions_span'][0]} to {info['interactions_span'][1]} (UTC)")
+    if info["batches"]:
+        t = Table(title="Import batches")
+        for col in ("batch", "kind", "file", "rows", "skipped", "imported at (UTC)"):
+            t.add_column(col)
+        for b in info["batches"]:
+            t.add_row(str(b["batch_id"]), b["source_kind"], b["file_name"], f"{b['rows_imported']:,}",
+                      ", ".join(f"{k} {v:,}" for k, v in b["skipped"].items()) or "-", b["finished_at"][:19].replace("T", " "))
+        console.print(t)
+        for b in info["batches"]:
+            notes = _describe_notes(b["notes"])
+            if notes:
+                console.print(f"  batch {b['batch_id']}: {notes}", highlight=False)
+
+
+def _describe_notes(notes: dict[str, Any]) -> str:
+    parts = []
+    for key, value in notes.items():
+        if value in (None, 0, {}, []):
+            continue
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
+        parts.append(f"{key.replace('_', ' ')}: {value}")
+    return "; ".join(parts)
+
+
+@app.command()
+@friendly
+def export(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    table: str = typer.Argument(..., help="people, people_history, interactions, or an analysis table."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write; the extension picks the format (.csv, .parquet, .json, .jsonl)."),
+    identified: bool = typer.Option(False, help="Add employee ids from the vault (needs the vault)."),
+    window: Optional[str] = typer.Option(None, help="Analysis tables: the window id (default: the latest)."),
+) -> None:
+    """Write a table to a file, pseudonymised unless --identified."""
+    from .export import export_table
+
+    options = {"window": window} if window else {}
+    with _open(workspace, read_only=True) as ws:
+        n = export_table(ws, table, output, identified=identified, **options)
+    console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}.")
+
+
+@app.command()
+@friendly
+def synth(
+    directory: Path = typer.Argument(..., help="Folder to write the synthetic organization's files to."),
+    people: int = typer.Option(2000, help="Number of people."),
+    seed: int = typer.Option(7, help="Random seed: same seed, same files."),
+    weeks: int = typer.Option(12, help="Weeks of collaboration activity."),
+    attrition_hr: float = typer.Option(3.0, help="Planted hazard ratio of leaving for the isolated (bottom decile of network size)."),
+) -> None:
+    """Write a realistic synthetic organization in the formats the importers read."""
+    from .synth import synthesize
+
+    if people < 20:
+        raise InputError("--people must be at least 20 for an organization with departments and teams")
+    with _progress("Synthesising") as bar:
+        task = bar.add_task("Synthesising", total=100)
+
+        def progress(step: str, fraction: float) -> None:
+            bar.update(task, description=step, completed=int(fraction * 100))
+
+        summary = synthesize(directory, people=people, seed=seed, weeks=weeks, attrition_hr=attrition_hr, progress=progress)
+    console.print(f"Synthesised {summary.get('people', people):,} people and {summary.get('interactions', 0):,} interactions in {directory}")
+    for name, path in summary.get("files", {}).items():
+        console.print(f"  {name:<20} {path}")
+
+
+@app.command()
+@friendly
+def kinds() -> None:
+    """List the kinds of source 'ingest' reads."""
+    from .ingest import IMPORTERS
+
+    for kind, imp in sorted(IMPORTERS.items()):
+        console.print(f"[bold]{kind:<14}[/] {imp.help}")
+
+
+@app.command()
+@friendly
+def tables() -> None:
+    """List the tables 'export' writes."""
+    from .export import TABLES
+
+    for name, spec in sorted(TABLES.items()):
+        console.print(f"[bold]{name:<16}[/] {spec.help}")
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,181 @@
+"""Import interaction metadata from CSV, Parquet or JSON Lines.
+
+Columns: ``timestamp, sender, recipients, channel`` (required),
+``duration_minutes, kind, weight, context`` (optional); recipients are
+separated by ``;`` (or are a list in Parquet and JSON). Rules, documented in
+docs/data-model.md:
+
+* timestamps with an offset keep it; naive ones take the workspace's zone; all
+  are stored in UTC;
+* ``kind`` defaults to ``meeting`` for the channels meeting and call, else
+  ``message``; more than ``broadcast_threshold`` recipients makes a broadcast;
+* ``weight`` (of each sender->recipient tie) defaults to 1 / number of
+  recipients, so a message to four people weighs 0.25 per recipient and a
+  meeting of five attendees 0.25 per pair;
+* recipients are a set: blanks and repeats are dropped.
+
+Rows stream through Arrow in batches: identifiers are pseudonymised per
+distinct value (:mod:`socialhr.ingest.identity`) and every value is parsed and
+checked by DuckDB in the same statement that inserts it. A bad value raises
+inside that statement, the batch rolls back, and the message names the line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import InputError
+from ..workspace import Workspace
+from .batch import Batch, BatchResult
+from .identity import IdentityResolver
+from .tabular import open_table
+
+REQUIRED = ["timestamp", "sender", "recipients", "channel"]
+OPTIONAL = ["duration_minutes", "kind", "weight", "context"]
+KINDS = ("message", "meeting", "broadcast", "reply", "mention")
+
+_FAILURE = re.compile(r"socialhr:(\w+):(\d+)")
+
+# What each failure code means to the user: (field, message, hint).
+_PROBLEMS = {
+    "timestamp": ("not a timestamp: {value!r}", "Use ISO 8601, e.g. 2026-03-02T09:30:00+01:00 (a time without an offset takes the workspace's time zone)."),
+    "sender": ("the sender is empty", "Every interaction needs the sender's e-mail address or employee id."),
+    "recipients": ("there are no recipients", "List the recipients' e-mail addresses or employee ids, separated by ';'."),
+    "channel": ("the channel is empty", "Name the channel, e.g. email, chat or meeting."),
+    "duration_minutes": ("not a duration in minutes: {value!r}", "Give a number of minutes of zero or more, or leave it empty."),
+    "weight": ("not a weight: {value!r}", "Give a number above zero, or leave it empty to use 1/number of recipients."),
+    "kind": ("unknown kind {value!r}", "Use one of: " + ", ".join(KINDS) + ", or leave it empty."),
+}
+
+
+def import_interactions(
+    ws: Workspace,
+    path: str | Path,
+    *,
+    column_map: dict[str, str] | None = None,
+    encoding: str | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> BatchResult:
+    """Import one interactions file as one batch. See the module docstring for the rules."""
+    cmap = {**ws.column_map("interactions"), **(column_map or {})}
+    src = open_table(path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, encoding=encoding)
+    with Batch(ws, "interactions", src.path) as batch:
+        if batch.is_duplicate:
+            return batch.result
+        resolver = IdentityResolver(ws, batch.batch_id)
+        naive = 0
+        offset = 0
+        ws.db.execute("SET TimeZone = ?", [ws.settings["timezone"]])
+        try:
+            batches = src.batches()
+            for rb in batches:
+                staged = _stage(rb, resolver, offset)
+                ws.db.register("_staged", staged)
+                try:
+                    naive += _count_naive(ws.db, staged)
+                    ws.db.execute(_insert_sql(staged.schema, ws.settings["broadcast_threshold"]), [batch.batch_id])
+                except duckdb.Error as e:
+                    problem = _explain(e, src, staged, offset)
+                    batch.abort()
+                    raise problem from None
+                finally:
+                    ws.db.unregister("_staged")
+                offset += rb.num_rows
+                if progress:
+                    progress(offset, src.total_rows)
+        finally:
+            ws.db.execute("SET TimeZone = 'UTC'")
+        if offset == 0:
+            raise InputError("the file has a header but no rows", file=src.path, hint="Export the interactions again; nothing was imported.")
+        new_identities = resolver.counts()
+        resolver.flush()
+        batch.rows_read = offset
+        batch.rows_imported = offset
+        kinds = dict(ws.db.execute("SELECT kind, count(*) FROM interactions WHERE batch_id = ? GROUP BY kind", [batch.batch_id]).fetchall())
+        batch.notes.update(
+            {
+                "kinds": kinds,
+                "new_identities": new_identities,
+                "naive_timestamps": naive,
+                "timezone_assumed": ws.settings["timezone"] if naive else None,
+            }
+        )
+    return batch.result
+
+
+def _stage(rb: pa.RecordBatch, resolver: IdentityResolver, offset: int) -> pa.Table:
+    """Pseudonymise the identifier columns of one batch; add each row's index."""
+    cols = {name: rb.column(name) for name in rb.schema.names}
+    cols["sender"] = resolver.resolve_array(cols["sender"])
+    cols["recipients"] = resolver.resolve_lists(cols["recipients"])
+    cols["__row"] = pa.array(range(offset, offset + rb.num_rows), pa.int64())
+    return pa.table(cols)
+
+
+def _count_naive(db: duckdb.DuckDBPyConnection, staged: pa.Table) -> int:
+    t = staged.schema.field("timestamp").type
+    if pa.types.is_timestamp(t):
+        return 0 if t.tz else staged.num_rows
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return 0
+    # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part.
+    return db.execute(
+        "SELECT count(*) FROM _staged WHERE \"timestamp\" IS NOT NULL AND length(\"timestamp\") > 10 "
+        "AND NOT regexp_matches(\"timestamp\", '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$')"
+    ).fetchone()[0]
+
+
+def _fail(code: str) -> str:
+    return f"error('socialhr:{code}:' || __row)"
+
+
+def _insert_sql(schema: pa.Schema, broadcast_threshold: int) -> str:
+    has = set(schema.names)
+    ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
+    recipients = "list_filter(recipients, lambda x: x IS NOT NULL)"
+    duration = "NULL::DOUBLE"
+    if "duration_minutes" in has:
+        d = "TRY_CAST(duration_minutes AS DOUBLE)"
+        duration = f"CASE WHEN duration_minutes IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 THEN {_fail('duration_minutes')} ELSE {d} END"
+    channel = "lower(trim(channel))"
+    default_kind = f"CASE WHEN {channel} IN ('meeting', 'call') THEN 'meeting' ELSE 'message' END"
+    kind = default_kind
+    if "kind" in has:
+        k = "lower(trim(kind))"
+        allowed = ", ".join(f"'{x}'" for x in KINDS)
+        kind = f"CASE WHEN kind IS NULL OR trim(kind) = '' THEN {default_kind} WHEN {k} IN ({allowed}) THEN {k} ELSE {_fail('kind')} END"
+    weight = "1.0 / len(r)"
+    if "weight" in has:
+        w = "TRY_CAST(weight AS DOUBLE)"
+        weight = f"CASE WHEN weight IS NULL THEN 1.0 / len(r) WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
+    context = "CAST(context AS VARCHAR)" if "context" in has else "NULL"
+    return f"""
+        INSERT INTO interactions
+        SELECT ?,
+               CASE WHEN {ts} IS NULL THEN {_fail('timestamp')} ELSE {ts} END,
+               CASE WHEN channel IS NULL OR trim(channel) = '' THEN {_fail('channel')} ELSE {channel} END,
+               CASE WHEN len(r) > {int(broadcast_threshold)} THEN 'broadcast' ELSE {kind} END,
+               CASE WHEN sender IS NULL THEN {_fail('sender')} ELSE sender END,
+               CASE WHEN r IS NULL OR len(r) = 0 THEN {_fail('recipients')} ELSE r END,
+               {weight},
+               {duration},
+               {context}
+        FROM (SELECT *, CASE WHEN len(rr) > 1 THEN list_sort(list_distinct(rr)) ELSE rr END AS r
+              FROM (SELECT *, {recipients} AS rr FROM _staged))
+    """
+
+
+def _explain(e: duckdb.Error, src, staged: pa.Table, offset: int) -> InputError:
+    m = _FAILURE.search(str(e))
+    if not m:
+        return InputError(f"cannot import the rows near {src.line_label} {src.line_of(offset)}: {e}", file=src.path)
+    field, row = m.group(1), int(m.group(2))
+    local = row - offset
+    value = staged.column(field)[local].as_py() if field in staged.schema.names and field not in ("sender", "recipients") else None
+    message, hint = _PROBLEMS[field]
+    return src.error(row, field, message.format(value=value), hint)

@@ -1,0 +1,381 @@
+"""One reading path for tabular files: CSV, TSV, XLSX, Parquet and JSON Lines.
+
+:func:`open_table` checks the file (exists, not empty, readable, the required
+columns present after renaming) and returns a :class:`TableSource` that streams
+Arrow record batches with canonical column names, so memory stays flat
+whatever the file size. When a batch cannot be parsed, :meth:`TableSource.diagnose`
+re-reads the file in plain Python to name the exact line and what is wrong;
+that slow path only runs on the way to an error.
+
+Line numbers are what an editor shows: in CSV the header is line 1 and the
+first row line 2; in Parquet rows are counted from 1 and called "row"; in
+JSON Lines the line; in XLSX the sheet row.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.json as pajson
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+
+FORMATS = {
+    ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
+    ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+}
+
+ENCODING_HINT = "Save the file as UTF-8, or pass --encoding with the file's encoding (for example --encoding latin-1, or cp1252 for Excel on Windows)."
+
+
+@dataclass
+class TableSource:
+    path: Path
+    format: str
+    columns: list[str]            # canonical names, in file order
+    source_columns: list[str]     # names as in the file
+    encoding: str = "utf-8"
+    batch_rows: int = 1 << 20
+    multiline: bool = False
+    total_rows: int | None = None
+    rename: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def line_label(self) -> str:
+        return "row" if self.format == "parquet" else "line"
+
+    # -- streaming ---------------------------------------------------------
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Record batches with canonical column names, every column as read."""
+        try:
+            for batch in self._raw_batches():
+                yield batch.rename_columns(self.columns)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, OSError) as e:
+            raise self.diagnose(fallback=str(e)) from None
+
+    def _raw_batches(self) -> Iterator[pa.RecordBatch]:
+        if self.format in ("csv", "tsv"):
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=32 << 20),
+                parse_options=pacsv.ParseOptions(delimiter="\t" if self.format == "tsv" else ",", newlines_in_values=self.multiline),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in self.source_columns},
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+            yield from reader
+        elif self.format == "parquet":
+            yield from pq.ParquetFile(self.path).iter_batches(batch_size=self.batch_rows, columns=self.source_columns)
+        elif self.format == "jsonl":
+            yield from pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=16 << 20))
+        elif self.format == "xlsx":
+            yield from _xlsx_batches(self.path, self.source_columns, self.batch_rows)
+
+    # -- positions and the slow path to an exact error ----------------------
+    def line_of(self, row_index: int) -> int:
+        """The editor's line (or Parquet row) of the data row at 0-based ``row_index``."""
+        if self.format == "parquet":
+            return row_index + 1
+        if self.format in ("xlsx",):
+            return row_index + 2
+        if self.format == "jsonl":
+            return _nth_nonblank_line(self.path, row_index)
+        if not self.multiline:
+            return row_index + 2
+        with open(self.path, encoding=self.encoding, newline="") as f:
+            reader = csv.reader(f, delimiter="\t" if self.format == "tsv" else ",")
+            start = 1
+            for i, _ in enumerate(reader):
+                if i == row_index + 1:
+                    return start
+                start = reader.line_num + 1
+        return start
+
+    def error(self, row_index: int, field: str | None, message: str, hint: str | None = None) -> InputError:
+        return InputError(message, file=self.path, line=self.line_of(row_index), field=field, hint=hint, line_label=self.line_label)
+
+    def diagnose(self, *, fallback: str) -> InputError:
+        """Find the first structural problem by reading the file in Python."""
+        if self.format in ("csv", "tsv"):
+            found = _diagnose_csv(self)
+        elif self.format == "jsonl":
+            found = _diagnose_jsonl(self)
+        else:
+            found = None
+        if found is not None:
+            return found
+        return InputError(
+            f"cannot read the file: {fallback}",
+            file=self.path,
+            hint="It may be truncated or not the format its extension says; export it again.",
+        )
+
+
+def open_table(
+    path: str | Path,
+    *,
+    required: list[str],
+    optional: list[str] = (),
+    column_map: dict[str, str] | None = None,
+    aliases: dict[str, str] | None = None,
+    encoding: str | None = None,
+    keep_extra: bool = False,
+    multiline: bool = False,
+) -> TableSource:
+    """Open a tabular file and check its columns.
+
+    ``column_map`` maps a column name in the file to a socialhr field. Names
+    match case-insensitively and ignoring surrounding spaces. ``aliases`` are
+    other systems' usual names for a field, used only when the file has no
+    column of the field's own name and the map names none. Columns that are
+    neither required nor optional are dropped, or kept under their own name
+    with ``keep_extra`` (the roster keeps them as attributes).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"no such file: {path}", hint="Check the path; it is relative to where you run the command.")
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, not a file")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise InputError(
+            f"cannot tell the format of '{path.name}' from its extension",
+            file=None,
+            hint="Use a .csv, .tsv, .xlsx, .parquet or .jsonl file.",
+        )
+    encoding = _check_encoding(encoding)
+    if path.stat().st_size == 0 or (fmt in ("csv", "tsv", "jsonl") and not _has_content(path)):
+        raise InputError(
+            "the file is empty",
+            file=path,
+            hint=f"Export it again with a header row and data; socialhr expects the columns {', '.join(required)}.",
+        )
+    header = _read_header(path, fmt, encoding)
+    source = TableSource(path, fmt, [], [], encoding=encoding, multiline=multiline)
+    if fmt == "parquet":
+        source.total_rows = pq.ParquetFile(path).metadata.num_rows
+    columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {})
+    source.columns, source.source_columns = columns, source_columns
+    return source
+
+
+def _check_encoding(encoding: str | None) -> str:
+    if not encoding:
+        return "utf-8"
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        raise InputError(f"unknown encoding '{encoding}'", hint="Use a Python codec name such as utf-8, latin-1, cp1252 or utf-16.") from None
+
+
+def _has_content(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    return bool(head.lstrip(b"\xef\xbb\xbf").strip())
+
+
+def _read_header(path: Path, fmt: str, encoding: str) -> list[str]:
+    if fmt in ("csv", "tsv"):
+        try:
+            with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
+                first = next(csv.reader(f, delimiter="\t" if fmt == "tsv" else ","), None)
+        except UnicodeDecodeError as e:
+            raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start})", file=path, line=1, hint=ENCODING_HINT) from None
+        except csv.Error as e:
+            raise InputError(f"the header row cannot be read as CSV ({e})", file=path, line=1) from None
+        return [h.strip() for h in (first or [])]
+    if fmt == "parquet":
+        try:
+            return list(pq.ParquetFile(path).schema_arrow.names)
+        except (pa.ArrowInvalid, OSError) as e:
+            raise InputError(
+                f"not a readable Parquet file ({e})", file=path,
+                hint="It may be truncated or not Parquet; export it again.",
+            ) from None
+    if fmt == "jsonl":
+        with open(path, "rb") as f:
+            for lineno, raw in enumerate(f, 1):
+                if raw.strip():
+                    try:
+                        obj = json.loads(raw)
+                    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                        raise InputError(f"not valid JSON ({e})", file=path, line=lineno, hint="Each line must hold one JSON object.") from None
+                    if not isinstance(obj, dict):
+                        raise InputError("expected a JSON object on each line", file=path, line=lineno)
+                    return list(obj)
+        return []
+    if fmt == "xlsx":
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as e:  # openpyxl raises many kinds for a damaged workbook
+            raise InputError(f"not a readable Excel workbook ({type(e).__name__}: {e})", file=path, hint="Open it in Excel and save it again as .xlsx.") from None
+        try:
+            row = next(wb.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            wb.close()
+        return ["" if v is None else str(v).strip() for v in row]
+    raise AssertionError(fmt)
+
+
+def _map_columns(header, required, optional, column_map, keep_extra, path, aliases):
+    if not any(header):
+        raise InputError("the first line is not a header row", file=path, line=1, hint=f"The first line must name the columns: {', '.join(required)}.")
+    wanted = {f.lower(): f for f in list(required) + list(optional)}
+    cmap = {k.strip().lower(): v for k, v in column_map.items()}
+    present = {h.lower().replace(" ", "_") for h in header} | {v.lower() for v in cmap.values()}
+    for alias, target in aliases.items():
+        if target.lower() not in present and alias.lower() not in cmap:
+            if any(h.lower() == alias.lower() for h in header):
+                cmap[alias.lower()] = target
+                present.add(target.lower())
+    for target in cmap.values():
+        if target.lower() not in wanted and not keep_extra:
+            raise InputError(f"--map names an unknown field '{target}'", hint=f"Fields: {', '.join(wanted.values())}.")
+    columns, source_columns, seen = [], [], {}
+    for name in header:
+        key = name.lower()
+        target = cmap.get(key)
+        if target is None:
+            target = wanted.get(key)
+            if target is None and key.replace(" ", "_") in wanted:
+                target = wanted[key.replace(" ", "_")]
+        else:
+            target = wanted.get(target.lower(), target)
+        if target is None:
+            if not keep_extra or not name:
+                continue
+            target = name
+        if target in seen:
+            raise InputError(f"two columns map to the field '{target}': '{seen[target]}' and '{name}'", file=path, line=1, hint="Rename one, or map it elsewhere with --map.")
+        seen[target] = name
+        columns.append(target)
+        source_columns.append(name)
+    missing = [f for f in required if f not in seen]
+    if missing:
+        found = ", ".join(h for h in header if h) or "none"
+        raise InputError(
+            f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} (found: {found})",
+            file=path,
+            line=1,
+            hint="Rename the column in the file, or map it: --map 'Your Column=" + missing[0] + "'.",
+        )
+    return columns, source_columns
+
+
+def _xlsx_batches(path: Path, source_columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = wb.worksheets[0].iter_rows(values_only=True)
+        header = ["" if v is None else str(v).strip() for v in next(rows)]
+        idx = [header.index(c) for c in source_columns]
+        buf: list[list] = [[] for _ in idx]
+
+        def flush() -> pa.RecordBatch:
+            batch = pa.RecordBatch.from_arrays([pa.array(col, pa.string()) for col in buf], names=source_columns)
+            for col in buf:
+                col.clear()
+            return batch
+
+        for row in rows:
+            for j, i in enumerate(idx):
+                v = row[i] if i < len(row) else None
+                buf[j].append(None if v is None or v == "" else _cell_text(v))
+            if len(buf[0]) >= batch_rows:
+                yield flush()
+        if buf and buf[0]:
+            yield flush()
+    finally:
+        wb.close()
+
+
+def _cell_text(v) -> str:
+    if hasattr(v, "isoformat"):
+        text = v.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _nth_nonblank_line(path: Path, row_index: int) -> int:
+    with open(path, "rb") as f:
+        n = -1
+        for lineno, raw in enumerate(f, 1):
+            if raw.strip():
+                n += 1
+                if n == row_index:
+                    return lineno
+    return row_index + 1
+
+
+def _diagnose_csv(src: TableSource) -> InputError | None:
+    delim = "\t" if src.format == "tsv" else ","
+    # Encoding first, a line at a time, so the message can name the line.
+    with open(src.path, "rb") as f:
+        decoder = codecs.getincrementaldecoder(src.encoding)()
+        for lineno, raw in enumerate(f, 1):
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as e:
+                bad = raw[e.start : e.start + 1].hex()
+                return InputError(f"not valid {src.encoding}: byte 0x{bad} at column {e.start + 1}", file=src.path, line=lineno, hint=ENCODING_HINT)
+    with open(src.path, encoding="utf-8-sig" if src.encoding == "utf-8" else src.encoding, newline="") as f:
+        reader = csv.reader(f, delimiter=delim, strict=True)
+        try:
+            header = next(reader)
+            start = reader.line_num + 1
+            for row in reader:
+                if row and len(row) != len(header):
+                    return InputError(
+                        f"expected {len(header)} fields, found {len(row)}",
+                        file=src.path, line=start,
+                        hint="The file may be truncated, or a field holds an unquoted comma or an unclosed quote.",
+                    )
+                start = reader.line_num + 1
+        except csv.Error as e:
+            return InputError(
+                f"cannot parse this line as CSV ({e})", file=src.path, line=start,
+                hint="A quoted field is not closed: the file may be truncated. Export it again.",
+            )
+    return None
+
+
+def _diagnose_jsonl(src: TableSource) -> InputError | None:
+    types: dict[str, type] = {}
+    with open(src.path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                obj = json.loads(raw)
+            except UnicodeDecodeError as e:
+                return InputError(f"not valid UTF-8 ({e.reason})", file=src.path, line=lineno, hint=ENCODING_HINT)
+            except json.JSONDecodeError as e:
+                return InputError(f"not valid JSON ({e.msg} at column {e.colno})", file=src.path, line=lineno, hint="Each line must hold one complete JSON object; the file may be truncated.")
+            if not isinstance(obj, dict):
+                return InputError("expected a JSON object", file=src.path, line=lineno)
+            for k, v in obj.items():
+                if v is None:
+                    continue
+                t = list if isinstance(v, list) else type(v)
+                if types.setdefault(k, t) is not t:
+                    return InputError(
+                        f"'{k}' is a {t.__name__} here but a {types[k].__name__} on earlier lines",
+                        file=src.path, line=lineno, field=k, hint="Give each field the same type on every line.",
+                    )
+    return None
+
