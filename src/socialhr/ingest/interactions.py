@@ -63,7 +63,10 @@ def import_interactions(
 ) -> BatchResult:
     """Import one interactions file as one batch. See the module docstring for the rules."""
     cmap = {**ws.column_map("interactions"), **(column_map or {})}
-    src = open_table(path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, encoding=encoding)
+    src = open_table(
+        path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, encoding=encoding,
+        text_fields=("timestamp", "sender", "channel", "kind", "context"),
+    )
     with Batch(ws, "interactions", src.path) as batch:
         if batch.is_duplicate:
             return batch.result

@@ -38,11 +38,11 @@ SINCE_RECORDS_BEGAN = date(1900, 1, 1)
 # Names HR systems use for the same fields (Workday, BambooHR, SAP exports);
 # the user's --map and settings take precedence.
 ALIASES = {
-    "employee id": "employee_id", "employee_number": "employee_id", "employee number": "employee_id",
+    "employee id": "employee_id", "employee #": "employee_id", "employee_number": "employee_id", "employee number": "employee_id",
     "worker id": "employee_id", "person id": "employee_id", "personid": "employee_id", "id": "employee_id",
     "work email": "email", "work_email": "email", "email address": "email", "e-mail": "email",
     "full name": "name", "employee name": "name", "display name": "name",
-    "manager": "manager_id", "manager id": "manager_id", "manager_employee_id": "manager_id", "supervisor id": "manager_id",
+    "manager": "manager_id", "manager id": "manager_id", "reports to id": "manager_id", "manager_employee_id": "manager_id", "supervisor id": "manager_id",
     "dept": "department", "division": "department", "organization": "department",
     "job level": "level", "grade": "level", "office": "location", "work location": "location",
     "start date": "hire_date", "start_date": "hire_date", "hire date": "hire_date", "original hire date": "hire_date",

@@ -46,7 +46,7 @@ class TableSource:
     batch_rows: int = 1 << 20
     multiline: bool = False
     total_rows: int | None = None
-    rename: dict[str, str] = field(default_factory=dict)
+    text_columns: list[str] = field(default_factory=list)  # JSON fields read as text, as in the file
 
     @property
     def line_label(self) -> str:
@@ -77,7 +77,11 @@ class TableSource:
         elif self.format == "parquet":
             yield from pq.ParquetFile(self.path).iter_batches(batch_size=self.batch_rows, columns=self.source_columns)
         elif self.format == "jsonl":
-            yield from pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=16 << 20))
+            # Text stays text: Arrow would otherwise guess timestamps and drop their offsets.
+            schema = pa.schema([(c, pa.string()) for c in self.text_columns if c in self.source_columns])
+            opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+            for batch in pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=16 << 20), parse_options=opts):
+                yield batch.select(self.source_columns)
         elif self.format == "xlsx":
             yield from _xlsx_batches(self.path, self.source_columns, self.batch_rows)
 
@@ -131,6 +135,7 @@ def open_table(
     encoding: str | None = None,
     keep_extra: bool = False,
     multiline: bool = False,
+    text_fields: tuple[str, ...] = (),
 ) -> TableSource:
     """Open a tabular file and check its columns.
 
@@ -166,6 +171,7 @@ def open_table(
         source.total_rows = pq.ParquetFile(path).metadata.num_rows
     columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {})
     source.columns, source.source_columns = columns, source_columns
+    source.text_columns = [s for c, s in zip(columns, source_columns) if c in text_fields]
     return source
 
 
@@ -186,11 +192,16 @@ def _has_content(path: Path) -> bool:
 
 def _read_header(path: Path, fmt: str, encoding: str) -> list[str]:
     if fmt in ("csv", "tsv"):
+        # Decode the first line alone, so a bad byte further down is reported
+        # at its own line by diagnose(), not blamed on the header.
+        with open(path, "rb") as f:
+            raw = f.readline()
         try:
-            with open(path, encoding="utf-8-sig" if encoding == "utf-8" else encoding, newline="") as f:
-                first = next(csv.reader(f, delimiter="\t" if fmt == "tsv" else ","), None)
+            text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
         except UnicodeDecodeError as e:
-            raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start})", file=path, line=1, hint=ENCODING_HINT) from None
+            raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start + 1})", file=path, line=1, hint=ENCODING_HINT) from None
+        try:
+            first = next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ","), None)
         except csv.Error as e:
             raise InputError(f"the header row cannot be read as CSV ({e})", file=path, line=1) from None
         return [h.strip() for h in (first or [])]

@@ -1,0 +1,279 @@
+"""``socialhr analyze``: aggregate the network of every window, measure it, store the results.
+
+>>> import tempfile, pathlib
+>>> from socialhr.workspace import Workspace
+>>> ws = Workspace.init(pathlib.Path(tempfile.mkdtemp()) / "ws")
+>>> analyze(ws)
+Traceback (most recent call last):
+...
+socialhr.errors.SocialHRError: nothing to analyze: the workspace has no interactions or ties. Import collaboration data first, e.g. socialhr import DIR messages.csv
+>>> ws.close()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..errors import SocialHRError
+from . import store
+from .aggregate import ALL_CHANNELS, aggregate, data_span
+from .brokerage import brokerage_roles
+from .communities import agreement, leiden_communities, modularity
+from .graph import WindowGraph, pair_positions
+from .groups import group_metrics
+from .org_metrics import channel_metrics, org_metrics
+from .person_metrics import codes, person_metrics, tie_counts
+from .roster import group_dimensions, roster_at
+from .windows import Window, check_spec, make_windows
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """The settings the network engine reads (names as in socialhr.toml)."""
+
+    tie_min_interactions: int = 1
+    strong_tie_weight: float = 2.0
+    exact_betweenness_limit: int = 20_000
+    betweenness_samples: int = 1_000
+    network_seed: int = 42
+    leiden_resolution: float = 1.0
+    shrink_threshold: float = 0.5
+    shrink_min_ties: int = 5
+    joiner_days: int = 90
+    min_group_size: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> "NetworkOptions":
+        values = {}
+        for name, default in asdict(cls()).items():
+            raw = settings.get(name, default)
+            try:
+                values[name] = type(default)(raw)
+            except (TypeError, ValueError):
+                raise SocialHRError(f"setting '{name}' must be a {type(default).__name__}, got {raw!r}") from None
+        if values["tie_min_interactions"] < 1:
+            raise SocialHRError("setting 'tie_min_interactions' must be at least 1")
+        if not 0 < values["shrink_threshold"] <= 1:
+            raise SocialHRError("setting 'shrink_threshold' must be above 0 and at most 1 (0.5: lost half their ties)")
+        if values["betweenness_samples"] < 2:
+            raise SocialHRError("setting 'betweenness_samples' must be at least 2")
+        return cls(**values)
+
+
+def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Aggregate, measure and store the network of every window; return a summary.
+
+    Parameters
+    ----------
+    ws : socialhr.workspace.Workspace
+    window : str, keyword-only
+        ``month`` (default), ``week``, ``quarter``, ``Nd`` (e.g. ``14d``) or ``all``.
+    engine : {"duckdb", "spark"}, keyword-only
+        Where the aggregation runs; the metrics always run here.
+    progress : callable, keyword-only
+        Called with a short message as each step starts.
+
+    Returns
+    -------
+    dict
+        ``windows`` (per window: id, dates, people, ties, how betweenness was
+        computed), ``engine``, ``seconds``, ``groups_withheld`` and the
+        settings used. The results are in the tables of :mod:`socialhr.network.store`.
+
+    Raises
+    ------
+    SocialHRError
+        When there is nothing to analyze, or the window or engine is unknown.
+    """
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    spec = check_spec(window)
+    opts = NetworkOptions.from_settings(ws.settings)
+    span = data_span(ws.db)
+    if span is None:
+        raise SocialHRError("nothing to analyze: the workspace has no interactions or ties", hint="Import collaboration data first, e.g. socialhr import DIR messages.csv")
+    windows = make_windows(spec, *span)
+    say(f"Aggregating {len(windows)} window(s) on {engine}")
+    edges, agg_meta = aggregate(ws, windows, engine=engine, min_interactions=opts.tie_min_interactions)
+    by_window = _split(edges, "window_id")
+
+    results = []
+    for i, w in enumerate(windows):
+        say(f"Measuring window {w.id} ({i + 1}/{len(windows)})")
+        results.append(analyze_window(ws.db, w, by_window.get(w.id, edges.slice(0, 0)), opts))
+
+    say("Storing results")
+    summary = {
+        "window_spec": spec,
+        "engine": engine,
+        "aggregation_seconds": agg_meta["seconds"],
+        "windows": [r["summary"] for r in results],
+        "min_group_size": opts.min_group_size,
+        "groups_withheld": int(sum(r["summary"]["groups_withheld"] for r in results)),
+        "settings": asdict(opts),
+    }
+    with ws.transaction() as db:
+        store.reset(db)
+        for ordinal, r in enumerate(results):
+            _store_window(db, ordinal, r)
+        store.build_trends(db, shrink_threshold=opts.shrink_threshold, shrink_min_ties=opts.shrink_min_ties, joiner_days=opts.joiner_days)
+        summary["seconds"] = round(time.perf_counter() - started, 3)
+        store.insert(db, "network_analysis", [{
+            "analyzed_at": dt.datetime.now(dt.timezone.utc), "window_spec": spec, "engine": engine,
+            "settings": json.dumps(asdict(opts)), "summary": json.dumps(summary, default=str),
+        }])
+    summary["seconds"] = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) -> dict[str, Any]:
+    """Every metric of one window; the rows to store and a summary."""
+    roster = roster_at(db, w)
+    nodes = roster["person"]
+    channels = _split(edges, "channel")
+    all_edges = channels.pop(ALL_CHANNELS, edges.slice(0, 0))
+    wg = _graph(nodes, all_edges)
+    n = wg.n
+
+    person, meta = person_metrics(wg, exact_limit=opts.exact_betweenness_limit, samples=opts.betweenness_samples, seed=opts.network_seed)
+    community = leiden_communities(wg, seed=opts.network_seed, resolution=opts.leiden_resolution)
+    dept, team = codes(roster["department"]), codes(roster["team"])
+    person.update(tie_counts(wg, team=team, department=dept, community=community, strong_weight=opts.strong_tie_weight))
+    person.update(brokerage_roles(wg, dept))
+
+    org = org_metrics(wg, person, strong_weight=opts.strong_tie_weight)
+    org.update(channel_metrics(wg))
+    org.update({
+        "channel": ALL_CHANNELS,
+        "communities": int(community.max() + 1) if n else 0,
+        "modularity_communities": modularity(wg, community) if n else None,
+        "modularity_department": modularity(wg, dept) if n else None,
+        "modularity_team": modularity(wg, team) if n else None,
+    })
+    for name, labels in (("department", dept), ("team", team)):
+        agree = agreement(community, labels)
+        org[f"nmi_{name}"], org[f"ari_{name}"] = agree["nmi"], agree["ari"]
+    org_rows = [org]
+    edge_tables = [_edge_rows(w, ALL_CHANNELS, wg, all_edges, opts)]
+    for channel in sorted(channels):
+        cg = _graph(nodes, channels[channel])
+        org_rows.append({"channel": channel, "people": n, **channel_metrics(cg)})
+        edge_tables.append(_edge_rows(w, channel, cg, channels[channel], opts))
+
+    group_rows, matrix_rows, withheld_rows = [], [], []
+    for dim in group_dimensions(roster):
+        rows, matrix, withheld = group_metrics(wg, roster[dim], min_group_size=opts.min_group_size)
+        for r in rows:
+            r.update(window_id=w.id, dimension=dim, groups_withheld=withheld, min_group_size=opts.min_group_size)
+        group_rows += rows
+        matrix_rows += [dict(m, window_id=w.id, dimension=dim) for m in matrix]
+        withheld_rows.append({"window_id": w.id, "dimension": dim, "groups_shown": len(rows), "groups_withheld": withheld, "min_group_size": opts.min_group_size})
+
+    people = {
+        "window_id": pa.array([w.id] * n, pa.string()),
+        "person": pa.array(nodes.tolist(), pa.string()),
+        **{k: pa.array(roster[k], pa.string()) for k in ("department", "team", "location", "level")},
+        "hire_date": pa.array(roster["hire_date"], pa.date32()),
+        "community": pa.array(community, pa.int32()),
+        **{k: pa.array(np.where(np.isnan(v), None, v) if v.dtype.kind == "f" else v) for k, v in person.items()},
+    }
+    summary = {
+        "window_id": w.id, "start": w.start.isoformat(), "end": w.end.isoformat(), "people": n, "ties": len(wg.src),
+        "communities": org["communities"], "groups_withheld": int(sum(r["groups_withheld"] for r in withheld_rows)),
+        "betweenness": meta["betweenness"], "harmonic_closeness": meta["harmonic_closeness"],
+    }
+    return {
+        "window": w, "summary": summary, "people": pa.table(people), "edges": pa.concat_tables(edge_tables),
+        "org": [dict(r, window_id=w.id) for r in org_rows], "groups": group_rows, "matrix": matrix_rows,
+        "withheld": withheld_rows, "communities": _community_rows(w, wg, community, dept),
+    }
+
+
+def _split(table: pa.Table, column: str) -> dict[str, pa.Table]:
+    """Rows of ``table`` by value of ``column``."""
+    if table.num_rows == 0:
+        return {}
+    return {v: table.filter(pc.equal(table[column], v)) for v in pc.unique(table[column]).to_pylist()}
+
+
+def _graph(nodes: np.ndarray, edges: pa.Table) -> WindowGraph:
+    return WindowGraph.build(
+        nodes,
+        edges["source"].to_numpy(zero_copy_only=False),
+        edges["target"].to_numpy(zero_copy_only=False),
+        edges["weight"].to_numpy(zero_copy_only=False),
+    )
+
+
+def _edge_rows(w: Window, channel: str, wg: WindowGraph, edges: pa.Table, opts: NetworkOptions) -> pa.Table:
+    """The window's ties between its people, with reciprocity and strength flags."""
+    n = wg.n
+    keys = wg.src * n + wg.dst
+    back = pair_positions(keys, n, wg.dst, wg.src)
+    reciprocated = back >= 0
+    strong = reciprocated.copy()
+    strong[reciprocated] = np.minimum(wg.weight[reciprocated], wg.weight[back[reciprocated]]) >= opts.strong_tie_weight
+    interactions = np.zeros(len(keys), dtype=np.int64)
+    if edges.num_rows and len(keys):
+        si = np.searchsorted(wg.nodes, edges["source"].to_numpy(zero_copy_only=False).astype(str))
+        ti = np.searchsorted(wg.nodes, edges["target"].to_numpy(zero_copy_only=False).astype(str))
+        si, ti = np.minimum(si, n - 1), np.minimum(ti, n - 1)
+        pos = pair_positions(keys, n, si, ti)
+        ok = pos >= 0
+        interactions[pos[ok]] = edges["interactions"].to_numpy(zero_copy_only=False)[ok]
+    return pa.table({
+        "window_id": pa.array([w.id] * len(keys), pa.string()),
+        "channel": pa.array([channel] * len(keys), pa.string()),
+        "source": pa.array(wg.nodes[wg.src].tolist(), pa.string()),
+        "target": pa.array(wg.nodes[wg.dst].tolist(), pa.string()),
+        "weight": pa.array(wg.weight, pa.float64()),
+        "interactions": pa.array(interactions, pa.int64()),
+        "reciprocated": pa.array(reciprocated),
+        "strong": pa.array(strong),
+    })
+
+
+def _community_rows(w: Window, wg: WindowGraph, community: np.ndarray, dept: np.ndarray) -> list[dict[str, Any]]:
+    """Per community: size, ties inside, and how far one department dominates it."""
+    if wg.n == 0:
+        return []
+    k = int(community.max()) + 1
+    size = np.bincount(community, minlength=k)
+    a, b, _ = wg.undirected_pairs()
+    same = community[a] == community[b]
+    internal = np.bincount(community[a[same]], minlength=k) // 2
+    rows = []
+    known = dept >= 0
+    for c in range(k):
+        members = (community == c) & known
+        counts = np.bincount(dept[members]) if members.any() else np.zeros(0)
+        rows.append({
+            "window_id": w.id, "community": c, "size": int(size[c]), "internal_ties": int(internal[c]),
+            "largest_department_share": float(counts.max() / members.sum()) if members.any() else None,
+            "departments": int((counts > 0).sum()),
+        })
+    return rows
+
+
+def _store_window(db: Any, ordinal: int, r: dict[str, Any]) -> None:
+    w = r["window"]
+    s = r["summary"]
+    store.insert(db, "network_windows", [{
+        "window_id": w.id, "ordinal": ordinal, "window_start": w.start, "window_end": w.end, "people": s["people"],
+        "ties": s["ties"], "metadata": json.dumps({"betweenness": s["betweenness"], "harmonic_closeness": s["harmonic_closeness"]}),
+    }])
+    store.insert(db, "person_metrics", r["people"])
+    store.insert(db, "network_edges", r["edges"])
+    store.insert(db, "org_metrics", r["org"])
+    store.insert(db, "group_metrics", r["groups"])
+    store.insert(db, "group_matrix", r["matrix"])
+    store.insert(db, "group_withheld", r["withheld"])
+    store.insert(db, "communities", r["communities"])
