@@ -170,12 +170,14 @@ class Vault:
         return dict(self.connect().execute("SELECT person, employee_id FROM people"))
 
     def identity_values(self, tokens: Iterable[str]) -> dict[str, str]:
+        """token -> the raw identifier it stands for (for controlled re-identification)."""
         conn = self.connect()
-        out = {}
-        for token in tokens:
-            row = conn.execute("SELECT value FROM identities WHERE token = ?", (token,)).fetchone()
-            if row:
-                out[token] = row[0]
+        tokens = list(tokens)
+        out: dict[str, str] = {}
+        for i in range(0, len(tokens), 500):
+            chunk = tokens[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(conn.execute(f"SELECT token, value FROM identities WHERE token IN ({marks})", chunk).fetchall())
         return out
 
 

@@ -258,3 +258,9 @@ def _store_domains(ws: Workspace, records: list[dict[str, Any]]) -> None:
     domains = set(ws.org_domains()) if not ws.settings["org_domains"] else set()
     domains |= {r["email"].rpartition("@")[2] for r in records if r["email"]}
     ws.db.execute("INSERT OR REPLACE INTO meta VALUES ('org_domains', ?)", [json.dumps(sorted(domains))])
+    # Addresses first seen before the organization's domains were known may be external.
+    org = set(ws.org_domains())
+    unresolved = [t for (t,) in ws.db.execute("SELECT token FROM identities WHERE status = 'unresolved' AND kind = 'email'").fetchall()]
+    external = [t for t, value in ws.vault.identity_values(unresolved).items() if value.rpartition("@")[2] not in org]
+    if external:
+        ws.db.executemany("UPDATE identities SET status = 'external' WHERE token = ?", [(t,) for t in external])
