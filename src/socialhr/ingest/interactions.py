@@ -137,31 +137,41 @@ def _fail(code: str) -> str:
     return f"error('socialhr:{code}:' || __row)"
 
 
+def _value(name: str, schema: pa.Schema) -> str:
+    """A column as SQL, with blank text read as missing (as in CSV)."""
+    t = schema.field(name).type
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return f"NULLIF(TRIM({name}), '')"
+    return name
+
+
 def _insert_sql(schema: pa.Schema, broadcast_threshold: int) -> str:
     has = set(schema.names)
     ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
     recipients = "list_filter(recipients, lambda x: x IS NOT NULL)"
     duration = "NULL::DOUBLE"
     if "duration_minutes" in has:
-        d = "TRY_CAST(duration_minutes AS DOUBLE)"
-        duration = f"CASE WHEN duration_minutes IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 THEN {_fail('duration_minutes')} ELSE {d} END"
-    channel = "lower(trim(channel))"
+        raw = _value("duration_minutes", schema)
+        d = f"TRY_CAST({raw} AS DOUBLE)"
+        duration = f"CASE WHEN {raw} IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 THEN {_fail('duration_minutes')} ELSE {d} END"
+    channel = f"lower({_value('channel', schema)})"
     default_kind = f"CASE WHEN {channel} IN ('meeting', 'call') THEN 'meeting' ELSE 'message' END"
     kind = default_kind
     if "kind" in has:
-        k = "lower(trim(kind))"
+        k = f"lower({_value('kind', schema)})"
         allowed = ", ".join(f"'{x}'" for x in KINDS)
-        kind = f"CASE WHEN kind IS NULL OR trim(kind) = '' THEN {default_kind} WHEN {k} IN ({allowed}) THEN {k} ELSE {_fail('kind')} END"
+        kind = f"CASE WHEN {k} IS NULL THEN {default_kind} WHEN {k} IN ({allowed}) THEN {k} ELSE {_fail('kind')} END"
     weight = "1.0 / len(r)"
     if "weight" in has:
-        w = "TRY_CAST(weight AS DOUBLE)"
-        weight = f"CASE WHEN weight IS NULL THEN 1.0 / len(r) WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
-    context = "CAST(context AS VARCHAR)" if "context" in has else "NULL"
+        raw = _value("weight", schema)
+        w = f"TRY_CAST({raw} AS DOUBLE)"
+        weight = f"CASE WHEN {raw} IS NULL THEN 1.0 / len(r) WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
+    context = f"CAST({_value('context', schema)} AS VARCHAR)" if "context" in has else "NULL"
     return f"""
         INSERT INTO interactions
         SELECT ?,
                CASE WHEN {ts} IS NULL THEN {_fail('timestamp')} ELSE {ts} END,
-               CASE WHEN channel IS NULL OR trim(channel) = '' THEN {_fail('channel')} ELSE {channel} END,
+               CASE WHEN {channel} IS NULL THEN {_fail('channel')} ELSE {channel} END,
                CASE WHEN len(r) > {int(broadcast_threshold)} THEN 'broadcast' ELSE {kind} END,
                CASE WHEN sender IS NULL THEN {_fail('sender')} ELSE sender END,
                CASE WHEN r IS NULL OR len(r) = 0 THEN {_fail('recipients')} ELSE r END,
