@@ -85,20 +85,22 @@ class IdentityResolver:
     def resolve_lists(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
         """Map a column of separated identifiers (or of lists) to lists of pseudonyms.
 
-        Blanks become nulls inside the lists; the batch path drops them and
-        repeats (recipients are a set) in bulk.
+        Recipients are a set: blanks are dropped (as nulls, by the batch
+        path) and repeats within a list are removed here.
         """
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
             arr = pc.cast(arr, pa.list_(pa.string()))
-            return pa.ListArray.from_arrays(arr.offsets, self.resolve_array(arr.flatten()), mask=arr.is_null())
+            offsets = pc.subtract(arr.offsets, arr.offsets[0])
+            return _dedupe(pa.ListArray.from_arrays(offsets, self.resolve_array(arr.flatten()), mask=arr.is_null()))
         if not pa.types.is_dictionary(arr.type):
             if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
                 arr = pc.cast(arr, pa.string())
             arr = pc.dictionary_encode(arr)
+        # Work on the distinct strings only, then expand with the indices.
         split = pc.split_pattern(arr.dictionary, separator)
-        lists = pa.ListArray.from_arrays(split.offsets, self.resolve_array(split.flatten()))
+        lists = _dedupe(pa.ListArray.from_arrays(split.offsets, self.resolve_array(split.flatten())))
         return pc.take(lists, arr.indices)
 
     def counts(self) -> dict[str, int]:
@@ -129,6 +131,21 @@ class IdentityResolver:
             self.ws.db.unregister("_new_identities")
         self.ws.vault.add_identities((t, kind, raw) for t, (kind, raw, _, _) in self.new.items())
         self.new.clear()
+
+
+def _dedupe(lists: pa.ListArray) -> pa.ListArray:
+    """Drop repeats inside each list; cheap when there are none (the usual case)."""
+    flat = lists.flatten()
+    if len(flat) == 0:
+        return lists
+    parents = pc.list_parent_indices(lists)
+    pairs = pa.table({"p": parents, "v": flat}).group_by(["p", "v"]).aggregate([])
+    if pairs.num_rows == len(flat):
+        return lists
+    out = []
+    for lst in lists.to_pylist():
+        out.append(None if lst is None else list(dict.fromkeys(lst)))
+    return pa.array(out, pa.list_(pa.string()))
 
 
 def reresolve(ws: Workspace, remap: dict[str, str]) -> int:

@@ -148,38 +148,39 @@ def _value(name: str, schema: pa.Schema) -> str:
 def _insert_sql(schema: pa.Schema, broadcast_threshold: int) -> str:
     has = set(schema.names)
     ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
-    recipients = "list_filter(recipients, lambda x: x IS NOT NULL)"
+    # Lists hold nulls only where a blank stood between separators.
+    recipients = "CASE WHEN list_position(recipients, NULL) IS NULL THEN recipients ELSE list_filter(recipients, lambda x: x IS NOT NULL) END"
     duration = "NULL::DOUBLE"
     if "duration_minutes" in has:
         raw = _value("duration_minutes", schema)
         d = f"TRY_CAST({raw} AS DOUBLE)"
         duration = f"CASE WHEN {raw} IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 THEN {_fail('duration_minutes')} ELSE {d} END"
-    channel = f"lower({_value('channel', schema)})"
-    default_kind = f"CASE WHEN {channel} IN ('meeting', 'call') THEN 'meeting' ELSE 'message' END"
+    default_kind = "CASE WHEN ch IN ('meeting', 'call') THEN 'meeting' ELSE 'message' END"
     kind = default_kind
     if "kind" in has:
         k = f"lower({_value('kind', schema)})"
         allowed = ", ".join(f"'{x}'" for x in KINDS)
         kind = f"CASE WHEN {k} IS NULL THEN {default_kind} WHEN {k} IN ({allowed}) THEN {k} ELSE {_fail('kind')} END"
-    weight = "1.0 / len(r)"
+    weight = "1.0 / n"
     if "weight" in has:
         raw = _value("weight", schema)
         w = f"TRY_CAST({raw} AS DOUBLE)"
-        weight = f"CASE WHEN {raw} IS NULL THEN 1.0 / len(r) WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
+        weight = f"CASE WHEN {raw} IS NULL THEN 1.0 / n WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
     context = f"CAST({_value('context', schema)} AS VARCHAR)" if "context" in has else "NULL"
+    # Each derived value is computed once in the inner query, then checked.
     return f"""
         INSERT INTO interactions
         SELECT ?,
-               CASE WHEN {ts} IS NULL THEN {_fail('timestamp')} ELSE {ts} END,
-               CASE WHEN {channel} IS NULL THEN {_fail('channel')} ELSE {channel} END,
-               CASE WHEN len(r) > {int(broadcast_threshold)} THEN 'broadcast' ELSE {kind} END,
+               CASE WHEN ts IS NULL THEN {_fail('timestamp')} ELSE ts END,
+               CASE WHEN ch IS NULL THEN {_fail('channel')} ELSE ch END,
+               CASE WHEN n > {int(broadcast_threshold)} THEN 'broadcast' ELSE {kind} END,
                CASE WHEN sender IS NULL THEN {_fail('sender')} ELSE sender END,
-               CASE WHEN r IS NULL OR len(r) = 0 THEN {_fail('recipients')} ELSE r END,
+               CASE WHEN coalesce(n, 0) = 0 THEN {_fail('recipients')} ELSE r END,
                {weight},
                {duration},
                {context}
-        FROM (SELECT *, CASE WHEN len(rr) > 1 THEN list_sort(list_distinct(rr)) ELSE rr END AS r
-              FROM (SELECT *, {recipients} AS rr FROM _staged))
+        FROM (SELECT *, len(r) AS n
+              FROM (SELECT *, {ts} AS ts, lower({_value('channel', schema)}) AS ch, {recipients} AS r FROM _staged))
     """
 
 

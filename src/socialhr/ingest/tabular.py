@@ -69,13 +69,17 @@ class TableSource:
                 parse_options=pacsv.ParseOptions(delimiter="\t" if self.format == "tsv" else ",", newlines_in_values=self.multiline),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in self.source_columns},
+                    # Only an empty field is missing: "NA" may be Namibia, "Null" a surname.
+                    null_values=[""],
                     strings_can_be_null=True,
                     quoted_strings_can_be_null=True,
                 ),
             )
             yield from reader
         elif self.format == "parquet":
-            yield from pq.ParquetFile(self.path).iter_batches(batch_size=self.batch_rows, columns=self.source_columns)
+            # Text columns come dictionary-encoded, so identifiers are handled once per distinct value.
+            pf = pq.ParquetFile(self.path, read_dictionary=[c for c in self.text_columns if c in self.source_columns])
+            yield from pf.iter_batches(batch_size=self.batch_rows, columns=self.source_columns)
         elif self.format == "jsonl":
             # Text stays text: Arrow would otherwise guess timestamps and drop their offsets.
             schema = pa.schema([(c, pa.string()) for c in self.text_columns if c in self.source_columns])
