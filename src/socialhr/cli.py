@@ -211,8 +211,6 @@ def synth(
     """Write a realistic synthetic organization in the formats the importers read."""
     from .synth import synthesize
 
-    if people < 20:
-        raise InputError("--people must be at least 20 for an organization with departments and teams")
     with _progress("Synthesising") as bar:
         task = bar.add_task("Synthesising", total=100)
 

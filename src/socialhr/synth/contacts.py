@@ -64,18 +64,27 @@ class Contacts:
     cumulative: np.ndarray  # i + (cumulative weight within row i) / (row total)
     opens: np.ndarray  # first day the tie can be used
     tie_class: np.ndarray
-    undirected_ties: int
+    weight: np.ndarray
 
     def draw(self, senders: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """One contact per sender, in proportion to tie strength; returns (contact, position)."""
+        """One contact per sender, in proportion to tie strength: (contact or -1, position)."""
         x = senders + rng.random(len(senders))
         pos = np.searchsorted(self.cumulative, x, side="right")
         # Rounding of i + u can reach i + 1 for u within 1e-11 of 1: stay in the row.
-        pos = np.minimum(pos, self.ptr[senders + 1] - 1)
-        return self.target[pos], pos
+        end = self.ptr[senders + 1]
+        pos = np.minimum(pos, end - 1)
+        empty = end == self.ptr[senders]
+        pos = np.where(empty, 0, pos)
+        return np.where(empty, -1, self.target[pos] if len(self.target) else -1), pos
 
     def degree(self) -> np.ndarray:
         return np.diff(self.ptr)
+
+    def subset(self, keep: np.ndarray) -> "Contacts":
+        """The same people with only the ties where ``keep`` (a mask over entries)."""
+        n = len(self.ptr) - 1
+        src = np.repeat(np.arange(n), self.degree())
+        return _compress(src[keep], self.target[keep], self.weight[keep], self.opens[keep], self.tie_class[keep], n)
 
 
 def _clique_pairs(people: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,15 +206,17 @@ def build_contacts(org: Org, rng: np.random.Generator) -> Contacts:
     src = np.concatenate([lo, hi])
     dst = np.concatenate([hi, lo])
     order = np.lexsort((dst, src))
-    src, dst = src[order], dst[order]
-    w2 = np.concatenate([weight, weight])[order]
-    opens2 = np.concatenate([opens, opens])[order]
-    cls2 = np.concatenate([tie_class, tie_class])[order]
+    return _compress(src[order], dst[order], np.concatenate([weight, weight])[order],
+                     np.concatenate([opens, opens])[order], np.concatenate([tie_class, tie_class])[order], n)
+
+
+def _compress(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, opens: np.ndarray, tie_class: np.ndarray,
+              n: int) -> Contacts:
+    """Contacts from directed ties sorted by ``src``."""
     ptr = np.concatenate(([0], np.cumsum(np.bincount(src, minlength=n))))
-    cum = np.cumsum(w2)
+    cum = np.cumsum(weight)
     before = np.concatenate(([0.0], cum))[ptr[src]]
     within = cum - before
     row_total = within[np.maximum(ptr[src + 1] - 1, 0)]
     cumulative = src + within / row_total
-    return Contacts(ptr=ptr, target=dst, cumulative=cumulative, opens=opens2, tie_class=cls2,
-                    undirected_ties=len(key))
+    return Contacts(ptr=ptr, target=dst, cumulative=cumulative, opens=opens, tie_class=tie_class, weight=weight)

@@ -299,7 +299,8 @@ def build_org(people: int, *, weeks: int, window_start_weekday: int, rng: np.ran
     snap = rng.random(n) < 0.85  # most people start on a Monday
     weekday = (window_start_weekday + hire_day) % 7
     hire_day = np.where(snap, hire_day - weekday, hire_day)
-    hire_day[level == co.LEVEL_CODE["CEO"]] = hire_day.min() - 30
+    founded = hire_day.min() - 30  # the CEO came first, on a Monday
+    hire_day[level == co.LEVEL_CODE["CEO"]] = founded - (window_start_weekday + founded) % 7
     join_week = rng.integers(0, max(1, weeks - 1), n)
     join_offset = np.where(rng.random(n) < 0.1, rng.integers(0, 5, n), 0)
     monday = (7 - window_start_weekday) % 7
