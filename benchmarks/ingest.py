@@ -1,0 +1,96 @@
+"""Ingest speed and peak memory: interaction rows per second from Parquet and CSV.
+
+Usage::
+
+    python benchmarks/ingest.py                  # 10 million rows, 20,000 people
+    python benchmarks/ingest.py --rows 1000000   # quicker
+
+Generates the files once under --dir (not timed), then runs each import in a
+fresh child process so its peak memory (max RSS) is measured on its own.
+Prints one line per format. Tests never assert timings; this script reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+from socialhr.workspace import Workspace
+from socialhr.ingest import ingest
+ws_dir, roster, path = map(Path, sys.argv[1:4])
+ws = Workspace.init(ws_dir)
+ingest(ws, "roster", roster)
+t = time.perf_counter()
+result = ingest(ws, "interactions", path)
+elapsed = time.perf_counter() - t
+ws.close()
+print(json.dumps({"rows": result.rows_imported, "seconds": elapsed,
+                  "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def generate(out: Path, rows: int, people: int) -> dict[str, Path]:
+    """A roster and interaction files with realistic shapes (1-3 recipients, offsets, meetings)."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = {"roster": out / f"roster_{people}.csv", "parquet": out / f"interactions_{rows}.parquet", "csv": out / f"interactions_{rows}.csv"}
+    if all(p.exists() for p in files.values()):
+        return files
+    con = duckdb.connect()
+    con.execute(f"""
+        COPY (SELECT 'E' || lpad(i::VARCHAR, 6, '0') AS employee_id, 'user' || i || '@acme.example' AS email,
+                     'Person ' || i AS name, 'Dept ' || (i % 12) AS department, 'Team ' || (i // 8) AS team,
+                     CASE WHEN i > 0 THEN 'E' || lpad((i // 8)::VARCHAR, 6, '0') END AS manager_id,
+                     'IC' || (1 + i % 4) AS level, 'City ' || (i % 5) AS location, DATE '2015-01-01' + (i % 3650)::INTEGER AS hire_date,
+                     NULL AS exit_date
+              FROM range({people}) t(i)) TO '{files['roster']}' (HEADER)""")
+    # Team-local traffic with some cross-team; timestamps over 12 weeks with a +01:00 offset.
+    con.execute(f"""
+        COPY (SELECT strftime(TIMESTAMP '2026-06-01 08:00:00' + to_seconds((hash(i) % 7257600)::BIGINT), '%Y-%m-%dT%H:%M:%S') || '+01:00' AS timestamp,
+                     'user' || s || '@acme.example' AS sender,
+                     CASE WHEN i % 5 = 0 THEN 'user' || ((s + 1 + hash(i + 1) % 7) % {people}) || '@acme.example;user' || ((s + 9 + hash(i + 2) % 64) % {people}) || '@acme.example'
+                          WHEN i % 11 = 0 THEN 'user' || (hash(i + 3) % {people}) || '@acme.example'
+                          ELSE 'user' || ((s + 1 + hash(i + 1) % 7) % {people}) || '@acme.example' END AS recipients,
+                     CASE i % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'chat' ELSE 'meeting' END AS channel,
+                     CASE WHEN i % 3 = 2 THEN 30 END AS duration_minutes
+              FROM (SELECT i, hash(i * 31) % {people} AS s FROM range({rows}) t(i)))
+        TO '{files['parquet']}' (FORMAT parquet)""")
+    con.execute(f"COPY (SELECT * FROM '{files['parquet']}') TO '{files['csv']}' (HEADER)")
+    con.close()
+    return files
+
+
+def run(files: dict[str, Path], fmt: str, work: Path) -> dict:
+    ws = work / f"ws_{fmt}_{time.time_ns()}"
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(ws), str(files["roster"]), str(files[fmt])], capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--people", type=int, default=20_000)
+    ap.add_argument("--dir", type=Path, default=Path("bench-data"))
+    ap.add_argument("--formats", default="parquet,csv")
+    args = ap.parse_args()
+    t = time.perf_counter()
+    files = generate(args.dir, args.rows, args.people)
+    print(f"data: {args.rows:,} interaction rows, {args.people:,} people (generated or reused in {time.perf_counter() - t:.1f} s)")
+    for fmt in args.formats.split(","):
+        r = run(files, fmt, args.dir)
+        size = files[fmt].stat().st_size / 1e6
+        print(f"{fmt:<8} {r['rows']:>12,} rows  {r['seconds']:7.2f} s  {r['rows'] / r['seconds']:>12,.0f} rows/s  peak RSS {r['maxrss_mb']:,.0f} MB  (file {size:,.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
