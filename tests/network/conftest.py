@@ -1,4 +1,5 @@
-"""Fixtures for the network tests: workspaces filled by plain INSERTs, and random graphs."""
+"""Fixtures for the network tests: rows INSERTed straight into a workspace (``ws`` from
+tests/conftest.py), and seeded random graphs."""
 
 from __future__ import annotations
 
@@ -6,15 +7,6 @@ import random
 
 import networkx as nx
 import pytest
-
-from socialhr.workspace import Workspace
-
-
-@pytest.fixture
-def ws(tmp_path):
-    workspace = Workspace.init(tmp_path / "ws")
-    yield workspace
-    workspace.close()
 
 
 def add_person(ws, person, *, department="D", team="T", location="L", level="1", manager=None,

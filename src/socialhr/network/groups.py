@@ -24,7 +24,8 @@ unless said otherwise. For a group g with n_g members in a window of N people:
 ``boundary_spanners``
     members with ties into two or more other groups of the same kind.
 ``isolated_members``
-    members without any tie (a count: never who).
+    members flagged isolated (see docs/metrics.md; by default, without any
+    tie): a count, never who.
 ``silo_score``
     how much more of the members' collaboration stays inside than chance:
     (s - x) / (1 - x), where s = 2 I_w / (2 I_w + E_w) is the share of the
@@ -57,7 +58,9 @@ GROUP_METRIC_COLUMNS = [
 ]
 
 
-def group_metrics(wg: WindowGraph, labels: Sequence[Any], *, min_group_size: int = 5) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+def group_metrics(
+    wg: WindowGraph, labels: Sequence[Any], *, min_group_size: int = 5, isolated: np.ndarray | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
     """Metrics of every group of one kind, and their collaboration matrix.
 
     Parameters
@@ -67,6 +70,8 @@ def group_metrics(wg: WindowGraph, labels: Sequence[Any], *, min_group_size: int
         The group of each vertex (e.g. its department), None when unknown.
     min_group_size : int, keyword-only
         Groups with fewer members are withheld.
+    isolated : numpy.ndarray of bool, keyword-only
+        Who counts as isolated (default: people without ties).
 
     Returns
     -------
@@ -107,9 +112,10 @@ def group_metrics(wg: WindowGraph, labels: Sequence[Any], *, min_group_size: int
     internal_directed = np.bincount(gs[g_inside], minlength=k)
 
     cohesion = _cohesion(n, a, b, inside, c, size, k)
-    deg = np.bincount(a, minlength=n)
+    if isolated is None:
+        isolated = np.bincount(a, minlength=n) == 0
     known = c >= 0
-    isolated = np.bincount(c[known & (deg == 0)], minlength=k)
+    isolated_count = np.bincount(c[known & isolated], minlength=k)
     spanners = _boundary_spanners(n, a, ga, gb, c, k)
 
     total_people = n
@@ -133,7 +139,7 @@ def group_metrics(wg: WindowGraph, labels: Sequence[Any], *, min_group_size: int
             "ei_index_weighted": (Ew - Iw) / (Ew + Iw) if Ew + Iw else None,
             "external_tie_share": E / (E + I) if E + I else None,
             "boundary_spanners": int(spanners[g]),
-            "isolated_members": int(isolated[g]),
+            "isolated_members": int(isolated_count[g]),
             "silo_score": (s_in - chance) / (1 - chance) if s_in is not None and chance < 1 else None,
         })
     matrix = _matrix(wg, gs, gt, shown, names)

@@ -118,6 +118,7 @@ def org_metrics(wg: WindowGraph, person: dict[str, np.ndarray], *, strong_weight
         "reciprocity": reciprocity(wg),
         "strong_ties": strong_tie_count(wg, strong_weight),
         "isolated_people": int((deg_u == 0).sum()),
+        "people_without_ties": int((deg_u == 0).sum()),
         "lcc_share": lcc / n if n else None,
         "degree_centralization": centralization(deg_u, (n - 1) * (n - 2)) if n > 2 else None,
         "betweenness_centralization": centralization(person["betweenness"], n - 1) if n > 2 else None,

@@ -27,8 +27,13 @@ Watts, D. J. & Strogatz, S. H. (1998). Collective dynamics of small-world networ
 from __future__ import annotations
 
 import math
+import os
+import pickle
+import subprocess
+import sys
 from typing import Any
 
+import igraph as ig
 import numpy as np
 
 from .graph import WindowGraph, pair_positions
@@ -150,7 +155,7 @@ def error_bound(n: int, k: int, *, confidence: float = 0.95) -> dict[str, float]
     return {"confidence": confidence, "per_person": per_person, "all_people": everyone}
 
 
-def betweenness(wg: WindowGraph, *, exact_limit: int = 20_000, samples: int = 1_000, seed: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
+def betweenness(wg: WindowGraph, *, exact_limit: int = 20_000, samples: int = 1_000, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, dict[str, Any]]:
     """Betweenness on G, unweighted: ``networkx.betweenness_centrality(G, normalized=True)`` (Brandes 2001).
 
     Normalised by :math:`1/((n-1)(n-2))` for directed graphs (raw counts when
@@ -158,41 +163,132 @@ def betweenness(wg: WindowGraph, *, exact_limit: int = 20_000, samples: int = 1_
     ``samples`` sources scaled by n/k, as ``networkx.betweenness_centrality(G, k=samples)``
     (Brandes & Pich 2007).
     """
-    n = wg.n
-    if n == 0:
-        return np.zeros(0), {"method": "exact"}
-    scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
-    src = _sources(n, exact_limit, samples, seed)
-    if src is None:
-        return np.asarray(wg.G.betweenness(directed=True), dtype=float) * scale, {"method": "exact"}
-    raw = np.zeros(n)
-    for start in range(0, len(src), _CHUNK):
-        raw += np.asarray(wg.G.betweenness(directed=True, sources=src[start : start + _CHUNK].tolist()), dtype=float)
-    meta = {"method": "sampled", "sources": int(len(src)), "seed": seed, "error_bound": error_bound(n, len(src))}
-    return raw * scale * n / len(src), meta
+    bt, _, meta = shortest_path_metrics(wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers, harmonic=False)
+    return bt, meta["betweenness"]
 
 
-def harmonic_closeness(wg: WindowGraph, *, exact_limit: int = 20_000, samples: int = 1_000, seed: int = 0) -> tuple[np.ndarray, dict[str, Any]]:
+def harmonic_closeness(wg: WindowGraph, *, exact_limit: int = 20_000, samples: int = 1_000, seed: int = 0, workers: int = 1) -> tuple[np.ndarray, dict[str, Any]]:
     """Harmonic closeness on G: ``networkx.harmonic_centrality(G)`` divided by n-1 (Marchiori & Latora 2000).
 
     :math:`h(u) = \\frac{1}{n-1} \\sum_{v \\ne u} 1/d(v, u)`, with distances
     along tie direction *to* u, as NetworkX. Above ``exact_limit`` people,
     estimated from ``samples`` sources, each term scaled by n/k.
     """
+    _, hc, meta = shortest_path_metrics(wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers, betweenness=False)
+    return hc, meta["harmonic_closeness"]
+
+
+def shortest_path_metrics(
+    wg: WindowGraph, *, exact_limit: int, samples: int, seed: int, workers: int = 1,
+    betweenness: bool = True, harmonic: bool = True,
+) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
+    """Betweenness and harmonic closeness together, spread over ``workers`` processes.
+
+    Both need one shortest-path search per person (or per sampled source);
+    the searches are independent, so large networks split them into chunks
+    run by a pool of processes (each holding a copy of G). The result is the
+    same as in one process.
+    """
     n = wg.n
+    exact = {"method": "exact"}
     if n <= 1:
-        return np.zeros(n), {"method": "exact"}
+        return np.zeros(n), np.zeros(n), {"betweenness": exact, "harmonic_closeness": exact}
     src = _sources(n, exact_limit, samples, seed)
-    if src is None:
-        return np.asarray(wg.G.harmonic_centrality(mode="in", normalized=True), dtype=float), {"method": "exact"}
-    total = np.zeros(n)
-    for start in range(0, len(src), _CHUNK):
-        d = np.asarray(wg.G.distances(source=src[start : start + _CHUNK].tolist(), mode="out"), dtype=float)
-        with np.errstate(divide="ignore"):
-            inv = np.where(np.isfinite(d) & (d > 0), 1.0 / d, 0.0)
-        total += inv.sum(axis=0)
-    meta = {"method": "sampled", "sources": int(len(src)), "seed": seed, "error_bound": error_bound(n, len(src))}
-    return total * n / len(src) / (n - 1), meta
+    k = n if src is None else len(src)
+    meta = exact if src is None else {"method": "sampled", "sources": int(k), "seed": seed, "error_bound": error_bound(n, k)}
+    tasks: list[tuple[str, list[int] | None]] = []
+    parallel = workers > 1 and n >= _PARALLEL_MIN
+    # One chunk per worker (igraph's search from a subset of sources costs
+    # a little more than from all); sampled harmonic closeness holds a
+    # distance matrix per chunk, so its chunks stay small.
+    people = np.arange(n) if src is None else src
+    chunks = _chunks(people, workers if parallel else 1, None)
+    if betweenness:
+        tasks += [("bt", None if (src is None and not parallel) else c) for c in chunks]
+    if harmonic and src is None:
+        tasks += [("hc", None if not parallel else c) for c in chunks]
+    elif harmonic:
+        tasks += [("hs", c) for c in _chunks(people, workers if parallel else 1, _CHUNK)]
+    if parallel:
+        results = _run_pool(wg, tasks, workers)
+    else:
+        results = [_compute(wg.G, kind, items) for kind, items in tasks]
+    bt_raw = sum((r for (kind, _), r in zip(tasks, results) if kind == "bt"), np.zeros(n))
+    hc_parts = [(kind, items, r) for (kind, items), r in zip(tasks, results) if kind in ("hc", "hs")]
+    bt = hc = None
+    if betweenness:
+        scale = 1.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+        bt = bt_raw * scale * n / k
+    if harmonic:
+        hc = np.zeros(n)
+        for kind, items, r in hc_parts:
+            if kind == "hs":
+                hc += r
+            elif items is None:
+                hc = r
+            else:
+                hc[np.asarray(items)] = r
+        if src is not None:
+            hc = hc * n / k / (n - 1)
+    return bt, hc, {"betweenness": meta, "harmonic_closeness": meta}
+
+
+_PARALLEL_MIN = 2_000
+
+
+def _chunks(items: np.ndarray, parts: int, max_size: int | None) -> list[list[int]]:
+    size = max(1, -(-len(items) // parts))
+    if max_size:
+        size = min(size, max_size)
+    return [items[i : i + size].tolist() for i in range(0, len(items), size)]
+
+
+def _compute(g: ig.Graph, kind: str, items: list[int] | None) -> np.ndarray:
+    """One chunk of shortest-path work on G: raw betweenness from sources, or harmonic closeness."""
+    if kind == "bt":
+        return np.asarray(g.betweenness(directed=True) if items is None else g.betweenness(directed=True, sources=items), dtype=float)
+    if kind == "hc":
+        return np.asarray(g.harmonic_centrality(vertices=items, mode="in", normalized=True), dtype=float)
+    d = np.asarray(g.distances(source=items, mode="out"), dtype=float)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(d) & (d > 0), 1.0 / d, 0.0).sum(axis=0)
+
+
+def _run_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], workers: int) -> list[np.ndarray]:
+    """Run ``tasks`` in ``workers`` child Python processes, each given G and every workers-th task.
+
+    Plain child processes rather than multiprocessing: a 'spawn' pool would
+    re-run the caller's unguarded script, and 'fork' copies DuckDB's threads.
+    """
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    code = "from socialhr.network.person_metrics import _worker_main; _worker_main()"
+    procs = []
+    for i in range(workers):
+        share = tasks[i::workers]
+        if not share:
+            break
+        proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        assert proc.stdin is not None
+        proc.stdin.write(pickle.dumps((wg.n, wg.src, wg.dst, share), protocol=pickle.HIGHEST_PROTOCOL))
+        proc.stdin.close()
+        procs.append(proc)
+    results: list[np.ndarray] = [np.zeros(0)] * len(tasks)
+    for i, proc in enumerate(procs):
+        assert proc.stdout is not None
+        data = proc.stdout.read()
+        if proc.wait() != 0:
+            raise RuntimeError(f"a shortest-path worker process failed (exit status {proc.returncode})")
+        for j, r in zip(range(i, len(tasks), workers), pickle.loads(data)):
+            results[j] = r
+    return results
+
+
+def _worker_main() -> None:
+    """Child side of :func:`_run_pool`: read G and tasks from stdin, write results to stdout."""
+    n, src, dst, tasks = pickle.load(sys.stdin.buffer)
+    g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=True)
+    sys.stdout.buffer.write(pickle.dumps([_compute(g, kind, items) for kind, items in tasks], protocol=pickle.HIGHEST_PROTOCOL))
+    sys.stdout.buffer.flush()
 
 
 def tie_counts(wg: WindowGraph, *, team: np.ndarray, department: np.ndarray, community: np.ndarray, strong_weight: float) -> dict[str, np.ndarray]:
@@ -255,6 +351,7 @@ def person_metrics(
     exact_limit: int = 20_000,
     samples: int = 1_000,
     seed: int = 0,
+    workers: int = 1,
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """The structural person metrics of one window, in vertex order.
 
@@ -264,6 +361,8 @@ def person_metrics(
     exact_limit, samples, seed : keyword-only
         Betweenness and harmonic closeness are exact up to ``exact_limit``
         people, else estimated from ``samples`` sources drawn with ``seed``.
+    workers : int, keyword-only
+        Processes for the shortest-path searches of large networks.
 
     Returns
     -------
@@ -273,9 +372,10 @@ def person_metrics(
     """
     out = degrees(wg)
     out["pagerank"] = pagerank(wg)
-    out["betweenness"], bmeta = betweenness(wg, exact_limit=exact_limit, samples=samples, seed=seed)
-    out["harmonic_closeness"], hmeta = harmonic_closeness(wg, exact_limit=exact_limit, samples=samples, seed=seed)
+    out["betweenness"], out["harmonic_closeness"], meta = shortest_path_metrics(
+        wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers
+    )
     out["clustering"] = clustering(wg)
     out["constraint"] = constraint(wg)
     out["effective_size"] = effective_size(wg)
-    return out, {"betweenness": bmeta, "harmonic_closeness": hmeta}
+    return out, meta

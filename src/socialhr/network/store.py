@@ -28,11 +28,11 @@ _INT = {
 }
 ORG_COLUMNS = [
     "people", "active_people", "ties", "undirected_ties", "weight", "mean_degree", "density", "reciprocity", "strong_ties",
-    "isolated_people", "lcc_share", "degree_centralization", "betweenness_centralization", "gini_strength",
+    "isolated_people", "people_without_ties", "lcc_share", "degree_centralization", "betweenness_centralization", "gini_strength",
     "top5_tie_share", "top5_strength_share", "communities", "modularity_communities", "nmi_department",
     "ari_department", "nmi_team", "ari_team", "modularity_department", "modularity_team",
 ]
-_ORG_INT = {"people", "active_people", "ties", "undirected_ties", "strong_ties", "isolated_people", "communities"}
+_ORG_INT = {"people", "active_people", "ties", "undirected_ties", "strong_ties", "isolated_people", "people_without_ties", "communities"}
 TREND_METRICS = [
     "network_size", "degree_in", "degree_out", "strength_in", "strength_out", "pagerank", "betweenness",
     "harmonic_closeness", "clustering", "constraint", "effective_size", "strong_ties", "diverse_ties",
@@ -45,7 +45,7 @@ TABLES: dict[str, str] = {
     "network_edges": """(window_id VARCHAR, channel VARCHAR, source VARCHAR, target VARCHAR, weight DOUBLE,
         interactions BIGINT, reciprocated BOOLEAN, strong BOOLEAN)""",
     "person_metrics": "(window_id VARCHAR, person VARCHAR, department VARCHAR, team VARCHAR, location VARCHAR, "
-    "level VARCHAR, hire_date DATE, community INTEGER, "
+    "level VARCHAR, hire_date DATE, community INTEGER, isolated BOOLEAN, "
     + ", ".join(f'"{c}" {"INTEGER" if c in _INT else "DOUBLE"}' for c in PERSON_COLUMNS) + ")",
     "communities": """(window_id VARCHAR, community INTEGER, size INTEGER, internal_ties INTEGER,
         largest_department_share DOUBLE, departments INTEGER)""",
