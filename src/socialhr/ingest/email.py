@@ -1,0 +1,342 @@
+"""Import e-mail metadata from an mbox file, a folder of .eml files, or a Maildir.
+
+Only these headers are read: ``From``, ``To``, ``Cc``, ``Date``,
+``Message-ID``, ``In-Reply-To`` (and ``List-Id``, ``Precedence``,
+``Auto-Submitted`` to recognise list and automated mail). Bodies, subjects
+and attachments are never read past the blank line that ends the headers, and
+display names are never decoded (so an encoded word in an unknown charset
+cannot fail an import: only the address between ``<`` and ``>`` is used).
+
+Rules (docs/connectors.md):
+
+* one interaction from the sender to the distinct ``To`` and ``Cc``
+  addresses (the sender removed); ``kind`` is ``reply`` when the message has
+  ``In-Reply-To``, else ``message``;
+* each tie weighs 1 / number of recipients; more recipients than
+  ``broadcast_threshold`` (25) makes a ``broadcast``, which makes no tie;
+* a ``Message-ID`` seen before (the same message in two folders) counts once;
+* skipped and counted: senders matching an exclusion pattern
+  (``email_exclude``, e.g. ``noreply@*``), mailing-list mail (``List-Id`` or
+  ``Precedence: list|bulk|junk``), automated mail (``Auto-Submitted`` other
+  than ``no``), messages without a sender address, without recipients, or
+  without a readable ``Date``; recipient addresses that match a pattern are
+  dropped;
+* a ``Date`` with an offset keeps it; one without takes the workspace's zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import re
+from email.utils import getaddresses, parsedate_tz
+from pathlib import Path
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+from ..errors import InputError
+from ..workspace import Workspace
+from .batch import Batch, BatchResult
+from .identity import IdentityResolver
+from .messaging import InteractionSink, digest, micros
+
+DEFAULT_EXCLUDE = [
+    "noreply@*", "no-reply@*", "no_reply@*", "donotreply@*", "do-not-reply@*", "mailer-daemon@*", "postmaster@*",
+    "*-bounces@*", "bounce*@*", "notifications@*", "notification@*", "calendar-notification@*",
+]
+_WANTED = frozenset({b"from", b"to", b"cc", b"date", b"message-id", b"in-reply-to", b"list-id", b"precedence",
+                     b"auto-submitted"})
+_LISTS = frozenset({b"to", b"cc"})
+_BOM = b"\xef\xbb\xbf"
+_BULK = frozenset({"list", "bulk", "junk"})
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                        "dec"), 1)}
+
+
+def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | None = None,
+                 progress: Callable[[int, int | None], None] | None = None) -> BatchResult:
+    """Import an mbox file, a folder of .eml files or a Maildir as one batch.
+
+    Parameters
+    ----------
+    ws
+        The workspace.
+    path
+        An mbox file, or a folder holding .eml files, .mbox files or a Maildir (``cur/``, ``new/``).
+    exclude
+        Sender patterns to leave out (shell-style, case-insensitive), instead of the
+        ``email_exclude`` setting; a comma-separated string is split.
+    progress
+        Called as ``progress(messages_read, None)`` every 10,000 messages.
+    """
+    path = Path(path)
+    sources = _sources(path)
+    if isinstance(exclude, str):
+        exclude = [p.strip() for p in exclude.split(",") if p.strip()]
+    patterns = exclude if exclude is not None else ws.settings.get("email_exclude", DEFAULT_EXCLUDE)
+    excluded = _matcher(patterns)
+    zone = ZoneInfo(ws.settings["timezone"])
+    with Batch(ws, "email", path) as batch:
+        if batch.is_duplicate:
+            return batch.result
+        resolver = IdentityResolver(ws, batch.batch_id)
+        sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], dedupe=True)
+        resolve = resolver.resolve
+        read = naive = dropped = 0
+        skip: dict[str, int] = {}
+        for src_name, headers in _messages(path, sources):
+            read += 1
+            if progress and read % 10_000 == 0:
+                progress(read, None)
+            reason = _excluded_by_headers(headers)
+            if reason:
+                skip[reason] = skip.get(reason, 0) + 1
+                continue
+            senders = _addresses(headers.get(b"from", b""))
+            if not senders:
+                skip["no_sender"] = skip.get("no_sender", 0) + 1
+                continue
+            sender_addr = senders[0]
+            if excluded(sender_addr):
+                skip["excluded_sender"] = skip.get("excluded_sender", 0) + 1
+                continue
+            raw = _addresses(headers.get(b"to", b"")) + _addresses(headers.get(b"cc", b""))
+            sender = resolve(sender_addr)
+            recipients = []
+            for a in raw:
+                if excluded(a):
+                    dropped += 1
+                    continue
+                recipients.append(resolve(a))
+            recipients = [r for r in dict.fromkeys(recipients) if r != sender]
+            if not recipients:
+                skip["no_recipients"] = skip.get("no_recipients", 0) + 1
+                continue
+            when = _date(headers.get(b"date"), zone)
+            if when is None:
+                skip["no_date"] = skip.get("no_date", 0) + 1
+                continue
+            ts, is_naive = when
+            naive += is_naive
+            mid = headers.get(b"message-id")
+            key = digest(mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
+            kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
+            sink.add(ts, "email", kind, sender, recipients, key=key)
+        if read == 0:
+            raise InputError("no e-mail messages found", file=path,
+                             hint="Give an mbox file (messages start with a 'From ' line), a folder of .eml files, or a Maildir.")
+        stored = sink.finish()
+        for reason, n in skip.items():
+            batch.skip(reason, n)
+        batch.skip("duplicates", sink.duplicates)
+        new_identities = resolver.counts()
+        resolver.flush()
+        batch.rows_read = read
+        batch.rows_imported = stored
+        batch.notes.update({
+            "kinds": dict(sink.kinds),
+            "new_identities": new_identities,
+            "recipients_excluded": dropped,
+            "naive_timestamps": naive,
+            "timezone_assumed": ws.settings["timezone"] if naive else None,
+            "files": len(sources),
+        })
+    return batch.result
+
+
+# -- finding messages ------------------------------------------------------
+
+def _sources(path: Path) -> list[Path]:
+    """The files to read: the mbox itself, or a folder's .eml/.mbox files and Maildir messages."""
+    if not path.exists():
+        raise InputError(f"no such file or folder: {path}", hint="Check the path; it is relative to where you run the command.")
+    if path.is_file():
+        with open(path, "rb") as f:
+            head = f.read(5 + len(_BOM))
+        if not head:
+            raise InputError("the file is empty", file=path, hint="Export the mailbox again as mbox.")
+        if not head.removeprefix(_BOM).startswith(b"From "):
+            if path.suffix.lower() == ".eml":
+                return [path]
+            raise InputError("not an mbox file: it should start with a 'From ' line", file=path, line=1,
+                             hint="Export the mailbox as mbox (Thunderbird: ImportExportTools; Google Takeout: Mail), "
+                                  "or give a folder of .eml files or a Maildir.")
+        return [path]
+    out = []
+    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+        rel = p.relative_to(path).parts
+        if rel[-1].startswith("."):
+            continue
+        if p.suffix.lower() in (".eml", ".mbox") or (len(rel) >= 2 and rel[-2] in ("cur", "new")):
+            out.append(p)
+    if not out:
+        raise InputError("no e-mail messages found in this folder", file=path,
+                         hint="The folder should hold .eml files, .mbox files, or a Maildir (cur/ and new/ folders).")
+    return out
+
+
+def _messages(root: Path, sources: list[Path]) -> Iterator[tuple[str, dict[bytes, bytes]]]:
+    for src in sources:
+        name = str(src.relative_to(root)) if src != root else src.name
+        if src.suffix.lower() == ".mbox" or src == root and src.suffix.lower() != ".eml":
+            with open(src, "rb") as f:
+                first = f.read(5 + len(_BOM))
+                if not first.removeprefix(_BOM).startswith(b"From "):
+                    raise InputError("not an mbox file: it should start with a 'From ' line", file=src, line=1,
+                                     hint="Export the mailbox as mbox, or give .eml files.")
+                f.seek(len(_BOM) if first.startswith(_BOM) else 0)
+                for headers in _mbox_headers(f):
+                    yield name, headers
+        else:
+            with open(src, "rb") as f:
+                yield name, _parse_headers(_header_lines(f))
+
+
+def _header_lines(f) -> list[bytes]:
+    lines = []
+    for line in f:
+        if line == b"\n" or line == b"\r\n":
+            break
+        if not lines and line.startswith(_BOM):
+            line = line[len(_BOM):]
+        lines.append(line)
+    return lines
+
+
+def _mbox_headers(f) -> Iterator[dict[bytes, bytes]]:
+    """Header blocks of an mbox: each message starts with a 'From ' line; bodies are skipped."""
+    lines: list[bytes] | None = None
+    in_headers = False
+    for line in f:
+        if line.startswith(b"From "):
+            if lines is not None:
+                yield _parse_headers(lines)
+            lines = []
+            in_headers = True
+        elif in_headers:
+            if line == b"\n" or line == b"\r\n":
+                in_headers = False
+            else:
+                lines.append(line)
+    if lines is not None:
+        yield _parse_headers(lines)
+
+
+def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
+    """The wanted headers, unfolded; To and Cc repeated are joined."""
+    out: dict[bytes, bytes] = {}
+    current = None
+    for line in lines:
+        if line[:1] in (b" ", b"\t"):
+            if current is not None:
+                out[current] += b" " + line.strip()
+            continue
+        name, sep, value = line.partition(b":")
+        if not sep:
+            current = None
+            continue
+        name = name.strip().lower()
+        if name not in _WANTED:
+            current = None
+            continue
+        value = value.strip()
+        if name in out:
+            if name in _LISTS:
+                out[name] += b", " + value
+                current = name
+            else:
+                current = None
+            continue
+        out[name] = value
+        current = name
+    return out
+
+
+def _excluded_by_headers(headers: dict[bytes, bytes]) -> str | None:
+    if b"list-id" in headers:
+        return "mailing_list"
+    prec = headers.get(b"precedence")
+    if prec is not None and prec.strip().lower().decode("ascii", "replace") in _BULK:
+        return "mailing_list"
+    auto = headers.get(b"auto-submitted")
+    if auto is not None and auto.strip().lower() not in (b"no", b""):
+        return "automated"
+    return None
+
+
+# -- headers ---------------------------------------------------------------
+
+def _addresses(value: bytes) -> list[str]:
+    """The addr-specs of an address header; display names are never decoded."""
+    if not value:
+        return []
+    text = value.decode("utf-8", "replace")
+    if '"' in text or "(" in text:
+        return [a.strip() for _, a in getaddresses([text]) if "@" in a and " " not in a.strip()]
+    out = []
+    for part in text.split(","):
+        lt = part.rfind("<")
+        if lt >= 0:
+            gt = part.find(">", lt)
+            a = part[lt + 1 : gt if gt >= 0 else None].strip()
+        else:
+            a = part.strip()
+        if a.startswith("mailto:"):
+            a = a[7:]
+        if "@" in a and " " not in a and not a.startswith("=?"):
+            out.append(a)
+    return out
+
+
+_DATE = re.compile(r"(?:\w+,\s*)?(\d{1,2})\s+(\w{3})\w*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4})?\s*(?:\(.*\))?$")
+
+
+def _date(value: bytes | None, zone: ZoneInfo) -> tuple[int, bool] | None:
+    """(microseconds since the epoch, whether the date had no offset), or None if unreadable.
+
+    A date without an offset is read in ``zone``. ``-0000`` (RFC 5322: UTC, local zone unknown) is UTC.
+
+    >>> _date(b"Thu, 2 Jul 2026 09:30:00 +0200", ZoneInfo("UTC"))
+    (1782977400000000, False)
+    """
+    if not value:
+        return None
+    text = value.decode("ascii", "replace").strip()
+    m = _DATE.match(text)
+    if m is not None and m.group(2).lower() in _MONTHS:
+        day, mon, year, hh, mm, ss, off = m.groups()
+        year = int(year)
+        if year < 100:
+            year += 2000 if year < 50 else 1900
+        parts = (year, _MONTHS[mon.lower()], int(day), int(hh), int(mm), int(ss or 0))
+        offset = None if off is None else (1 if off[0] == "+" else -1) * (int(off[1:3]) * 3600 + int(off[3:5]) * 60)
+    else:
+        t = parsedate_tz(text)
+        if t is None:
+            return None
+        parts = t[:6]
+        offset = t[9]
+        if offset is None and text.rstrip().endswith("-0000"):
+            offset = 0
+    try:
+        if offset is None:
+            return micros(dt.datetime(*parts, tzinfo=zone)), True
+        return micros(dt.datetime(*parts, tzinfo=dt.timezone.utc)) - offset * 1_000_000, False
+    except (ValueError, OverflowError):
+        return None
+
+
+def _matcher(patterns: list[str]) -> Callable[[str], bool]:
+    """A test for addresses matching any shell-style pattern, case-insensitive."""
+    if not patterns:
+        return lambda address: False
+    rx = re.compile("|".join(fnmatch.translate(p.strip().lower()) for p in patterns if p.strip()))
+    cache: dict[str, bool] = {}
+
+    def match(address: str) -> bool:
+        hit = cache.get(address)
+        if hit is None:
+            hit = cache[address] = rx.match(address.lower()) is not None
+        return hit
+
+    return match

@@ -1,0 +1,214 @@
+"""What the messaging connectors (Slack, Teams, e-mail, calendar) share.
+
+The connectors parse their formats in Python, resolve identifiers to
+pseudonyms as they go, and hand each interaction to an :class:`InteractionSink`,
+which buffers columns, turns them into Arrow batches and inserts them into
+``interactions`` with one SQL statement per batch, so memory stays flat.
+
+The rules the tabular importer applies (:mod:`.interactions`) hold here too:
+
+* timestamps are stored in UTC; the sink takes microseconds since the epoch;
+* ``weight`` (of each sender->recipient tie) defaults to 1 / number of
+  recipients;
+* more recipients than ``broadcast_threshold`` makes a ``broadcast``;
+* recipients are a set: the sender and repeats are dropped.
+
+A sink made with ``dedupe=True`` takes a 64-bit key per row (an e-mail's
+Message-ID, hashed by :func:`digest`) and stores only the first row of each key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from datetime import datetime, timezone
+from typing import Iterable
+from zoneinfo import ZoneInfo
+
+import pyarrow as pa
+
+from ..workspace import Workspace
+
+_STAGE_SCHEMA = pa.schema([
+    ("seq", pa.int64()),
+    ("ts", pa.timestamp("us", tz="UTC")),
+    ("channel", pa.string()),
+    ("kind", pa.string()),
+    ("sender", pa.string()),
+    ("recipients", pa.list_(pa.string())),
+    ("weight", pa.float64()),
+    ("duration_minutes", pa.float64()),
+    ("context", pa.string()),
+    ("key", pa.int64()),
+])
+
+# Named columns, so a later migration that adds one does not shift these inserts.
+_TARGET = '(batch_id, "timestamp", channel, kind, sender, recipients, weight, duration_minutes, context)'
+_COLUMNS = '?, ts, channel, kind, sender, recipients, weight, duration_minutes, context'
+
+
+class InteractionSink:
+    """Buffers interactions and inserts them, a chunk at a time, into ``interactions``.
+
+    Parameters
+    ----------
+    ws
+        The workspace, inside an open :class:`~socialhr.ingest.batch.Batch`.
+    batch_id
+        The batch the rows belong to.
+    threshold
+        More recipients than this makes the row a ``broadcast``.
+    dedupe
+        Take a 64-bit key per row and store only the first row of each key, chunk after chunk.
+    chunk
+        Rows per Arrow batch.
+    """
+
+    def __init__(self, ws: Workspace, batch_id: int, *, threshold: int, dedupe: bool = False, chunk: int = 100_000):
+        self.ws = ws
+        self.batch_id = batch_id
+        self.threshold = int(threshold)
+        self.dedupe = dedupe
+        self.chunk = chunk
+        self.kinds: Counter[str] = Counter()
+        self.rows = 0
+        self.duplicates = 0
+        self._staged = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ts: list[int] = []
+        self._channel: list[str] = []
+        self._kind: list[str] = []
+        self._sender: list[str] = []
+        self._recipients: list[list[str]] = []
+        self._weight: list[float] = []
+        self._duration: list[float | None] = []
+        self._context: list[str | None] = []
+        self._key: list[str | None] = []
+
+    def add(self, ts_us: int, channel: str, kind: str, sender: str, recipients: list[str], *,
+            weight: float | None = None, duration: float | None = None, context: str | None = None,
+            key: int | None = None) -> None:
+        """Add one interaction; ``recipients`` must already be a list of distinct pseudonyms
+        without the sender (broadcast channel posts may have none)."""
+        n = len(recipients)
+        if n > self.threshold:
+            kind = "broadcast"
+        self._ts.append(ts_us)
+        self._channel.append(channel)
+        self._kind.append(kind)
+        self._sender.append(sender)
+        self._recipients.append(recipients)
+        self._weight.append(weight if weight is not None else (1.0 / n if n else 1.0))
+        self._duration.append(duration)
+        self._context.append(context)
+        self._key.append(key)
+        self.kinds[kind] += 1
+        if len(self._ts) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        n = len(self._ts)
+        if not n:
+            return
+        table = pa.Table.from_arrays([
+            pa.array(range(self.rows, self.rows + n), pa.int64()),
+            pa.array(self._ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
+            pa.array(self._channel, pa.string()),
+            pa.array(self._kind, pa.string()),
+            pa.array(self._sender, pa.string()),
+            pa.array(self._recipients, pa.list_(pa.string())),
+            pa.array(self._weight, pa.float64()),
+            pa.array(self._duration, pa.float64()),
+            pa.array(self._context, pa.string()),
+            pa.array(self._key, pa.int64()),
+        ], schema=_STAGE_SCHEMA)
+        db = self.ws.db
+        db.register("_sink", table)
+        try:
+            if self.dedupe:
+                # Only the 8-byte keys seen so far are kept (in DuckDB), so memory stays flat.
+                if not self._staged:
+                    db.execute("CREATE OR REPLACE TEMP TABLE _sink_keys (key BIGINT)")
+                    self._staged = True
+                db.execute(
+                    f"""INSERT INTO interactions {_TARGET} SELECT {_COLUMNS} FROM (
+                            SELECT *, row_number() OVER (PARTITION BY key ORDER BY seq) AS rn FROM _sink) s
+                        WHERE key IS NULL OR (rn = 1 AND NOT EXISTS (SELECT 1 FROM _sink_keys k WHERE k.key = s.key))""",
+                    [self.batch_id])
+                db.execute("INSERT INTO _sink_keys SELECT DISTINCT key FROM _sink WHERE key IS NOT NULL "
+                           "AND key NOT IN (SELECT key FROM _sink_keys)")
+            else:
+                db.execute(f"INSERT INTO interactions {_TARGET} SELECT {_COLUMNS} FROM _sink", [self.batch_id])
+        finally:
+            db.unregister("_sink")
+        self.rows += n
+        self._reset()
+
+    def finish(self) -> int:
+        """Insert what is left; returns the number of rows stored (after removing duplicate keys)."""
+        self._flush()
+        if not self._staged:
+            return self.rows
+        db = self.ws.db
+        try:
+            kept = dict(db.execute(
+                "SELECT kind, count(*) FROM interactions WHERE batch_id = ? GROUP BY kind", [self.batch_id]).fetchall())
+        finally:
+            db.execute("DROP TABLE IF EXISTS _sink_keys")
+            self._staged = False
+        stored = sum(kept.values())
+        self.duplicates = self.rows - stored
+        self.kinds = Counter(kept)
+        return stored
+
+
+def store_groups(ws: Workspace, batch_id: int, source_kind: str, groups: Iterable[tuple[str, str, str]],
+                 members: Iterable[tuple[str, str]]) -> int:
+    """Add collaboration spaces ``(group_id, kind, name)`` and memberships ``(group_id, person)``.
+
+    A group already known (from an earlier export) keeps its row; a membership
+    already recorded is not added twice. Returns the number of new groups.
+    """
+    groups = list(groups)
+    members = list(dict.fromkeys(members))
+    db = ws.db
+    before = db.execute("SELECT count(*) FROM groups").fetchone()[0]
+    if groups:
+        db.register("_g", pa.table({"group_id": [g[0] for g in groups], "kind": [g[1] for g in groups],
+                                    "name": [g[2] for g in groups]}))
+        try:
+            db.execute("INSERT INTO groups (group_id, kind, name, parent, source_kind, batch_id) SELECT DISTINCT ON (group_id) group_id, kind, name, NULL, ?, ? FROM _g "
+                       "ON CONFLICT (group_id) DO NOTHING", [source_kind, batch_id])
+        finally:
+            db.unregister("_g")
+    if members:
+        db.register("_m", pa.table({"group_id": [m[0] for m in members], "person": [m[1] for m in members]}))
+        try:
+            db.execute("INSERT INTO group_members (group_id, person, valid_from, valid_to, batch_id) SELECT m.group_id, m.person, NULL, NULL, ? FROM _m m "
+                       "ANTI JOIN group_members g ON g.group_id = m.group_id AND g.person = m.person", [batch_id])
+        finally:
+            db.unregister("_m")
+    return db.execute("SELECT count(*) FROM groups").fetchone()[0] - before
+
+
+def digest(text: str) -> int:
+    """A 64-bit unkeyed hash, for keys that only need to compare (Message-IDs); never stored."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little", signed=True)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def micros(dt: datetime, zone: ZoneInfo | None = None) -> int:
+    """Microseconds since the epoch; a naive ``dt`` is read in ``zone`` (UTC if None)."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=zone or timezone.utc)
+    delta = dt - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def other_members(members: list[str], sender: str) -> list[str]:
+    """The distinct members of a conversation other than the sender, in order."""
+    return [m for m in dict.fromkeys(members) if m != sender]
