@@ -8,7 +8,7 @@ docs/data-model.md describes every table.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -101,7 +101,27 @@ _V1 = [
     )""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1}
+# Version 2: what the HR connectors bring besides ties and outcomes (issue 3).
+_V2 = [
+    # Viva Insights person query: one row per person, week and metric (long
+    # form, so any of the query's 60+ metric columns fits without a migration).
+    """CREATE TABLE person_week_metrics (
+        batch_id INTEGER NOT NULL,
+        person VARCHAR NOT NULL,
+        week DATE NOT NULL,
+        metric VARCHAR NOT NULL,
+        value DOUBLE NOT NULL
+    )""",
+    # Network survey questions: ties.tie_type holds the question id, this its wording.
+    """CREATE TABLE survey_questions (
+        question_id VARCHAR PRIMARY KEY,
+        label VARCHAR,
+        batch_id INTEGER NOT NULL
+    )""",
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
-BATCH_TABLES = ["people_history", "identities", "interactions", "ties", "groups", "group_members", "outcomes"]
+BATCH_TABLES = ["people_history", "identities", "interactions", "ties", "groups", "group_members", "outcomes",
+                "person_week_metrics", "survey_questions"]

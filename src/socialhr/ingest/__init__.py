@@ -53,13 +53,41 @@ def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchR
 
 
 def _register_builtins() -> None:
+    from .calendar import import_calendar
+    from .email import import_email
     from .interactions import import_interactions
+    from .linkedin import import_linkedin
+    from .outcomes import import_outcomes
     from .roster import import_roster
+    from .survey import import_survey
+    from .slack import import_slack
+    from .teams import import_teams
+    from .viva import import_viva_p2p, import_viva_person
 
     importer("roster", help="HR roster (CSV, TSV, XLSX, Parquet, JSON Lines), one row per employee.",
              options=("column_map", "encoding", "effective_date", "date_format"))(import_roster)
     importer("interactions", help="Interaction metadata: timestamp, sender, recipients (;-separated), channel, duration_minutes.",
              options=("column_map", "encoding"))(import_interactions)
+    importer("slack", help="Slack workspace export (.zip or its folder): channels, private channels, DMs, threads, mentions.",
+             options=())(import_slack)
+    importer("teams", help="Microsoft Teams chat and channel messages as Microsoft Graph chatMessage JSON (file, folder or .zip).",
+             options=())(import_teams)
+    importer("email", help="E-mail headers from an mbox file, a folder of .eml files, or a Maildir.",
+             options=("exclude",))(import_email)
+    importer("calendar", help="iCalendar (.ics) files, a folder or a .zip of them (Google, Outlook): meetings, recurring series expanded.",
+             options=("start", "end"))(import_calendar)
+
+    # HR connectors (docs/connectors-hr.md).
+    importer("outcomes", help="Per-person outcomes: person, date, kind (exit, performance, engagement, promotion), value, label.",
+             options=("column_map", "encoding", "date_format", "id_kind"))(import_outcomes)
+    importer("viva-p2p", help="Viva Insights person-to-person query export: strong and diverse tie scores into ties.",
+             options=("encoding", "date_format"))(import_viva_p2p)
+    importer("viva-person", help="Viva Insights person query export: weekly metrics per person, HR attributes into the roster.",
+             options=("encoding", "date_format", "hr_columns"))(import_viva_person)
+    importer("survey", help="Network survey responses (Microsoft Forms, Google Forms, Qualtrics, or long CSV): each named colleague is a tie.",
+             options=("column_map", "encoding", "date_format", "question_map", "survey_date", "separator"))(import_survey)
+    importer("linkedin", help="An employee's own LinkedIn Connections.csv, with their opt-in (--owner); kept in the vault, apart from the network.",
+             options=("owner", "encoding"))(import_linkedin)
 
 
 _register_builtins()

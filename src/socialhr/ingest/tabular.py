@@ -45,6 +45,7 @@ class TableSource:
     encoding: str = "utf-8"
     batch_rows: int = 1 << 20
     multiline: bool = False
+    skip_lines: int = 0  # CSV/TSV: lines before the header (notes some exports put first)
     total_rows: int | None = None
     text_columns: list[str] = field(default_factory=list)  # JSON fields read as text, as in the file
 
@@ -65,7 +66,7 @@ class TableSource:
         if self.format in ("csv", "tsv"):
             reader = pacsv.open_csv(
                 self.path,
-                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=32 << 20),
+                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=32 << 20, skip_rows=self.skip_lines),
                 parse_options=pacsv.ParseOptions(delimiter="\t" if self.format == "tsv" else ",", newlines_in_values=self.multiline),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in self.source_columns},
@@ -99,15 +100,17 @@ class TableSource:
         if self.format == "jsonl":
             return _nth_nonblank_line(self.path, row_index)
         if not self.multiline:
-            return row_index + 2
+            return row_index + 2 + self.skip_lines
         with open(self.path, encoding=self.encoding, newline="") as f:
+            for _ in range(self.skip_lines):
+                f.readline()
             reader = csv.reader(f, delimiter="\t" if self.format == "tsv" else ",")
             start = 1
             for i, _ in enumerate(reader):
                 if i == row_index + 1:
-                    return start
+                    return start + self.skip_lines
                 start = reader.line_num + 1
-        return start
+        return start + self.skip_lines
 
     def error(self, row_index: int, field: str | None, message: str, hint: str | None = None) -> InputError:
         return InputError(message, file=self.path, line=self.line_of(row_index), field=field, hint=hint, line_label=self.line_label)
@@ -140,6 +143,7 @@ def open_table(
     keep_extra: bool = False,
     multiline: bool = False,
     text_fields: tuple[str, ...] = (),
+    skip_lines: int = 0,
 ) -> TableSource:
     """Open a tabular file and check its columns.
 
@@ -148,7 +152,9 @@ def open_table(
     other systems' usual names for a field, used only when the file has no
     column of the field's own name and the map names none. Columns that are
     neither required nor optional are dropped, or kept under their own name
-    with ``keep_extra`` (the roster keeps them as attributes).
+    with ``keep_extra`` (the roster keeps them as attributes). ``skip_lines``
+    (CSV and TSV) skips lines before the header row, which then is line
+    ``skip_lines + 1``; every line number reported counts them.
     """
     path = Path(path)
     if not path.exists():
@@ -169,11 +175,11 @@ def open_table(
             file=path,
             hint=f"Export it again with a header row and data; socialhr expects the columns {', '.join(required)}.",
         )
-    header = _read_header(path, fmt, encoding)
-    source = TableSource(path, fmt, [], [], encoding=encoding, multiline=multiline)
+    header = _read_header(path, fmt, encoding, skip_lines if fmt in ("csv", "tsv") else 0)
+    source = TableSource(path, fmt, [], [], encoding=encoding, multiline=multiline, skip_lines=skip_lines if fmt in ("csv", "tsv") else 0)
     if fmt == "parquet":
         source.total_rows = pq.ParquetFile(path).metadata.num_rows
-    columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {})
+    columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {}, source.skip_lines + 1)
     source.columns, source.source_columns = columns, source_columns
     source.text_columns = [s for c, s in zip(columns, source_columns) if c in text_fields]
     return source
@@ -194,20 +200,22 @@ def _has_content(path: Path) -> bool:
     return bool(head.lstrip(b"\xef\xbb\xbf").strip())
 
 
-def _read_header(path: Path, fmt: str, encoding: str) -> list[str]:
+def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> list[str]:
     if fmt in ("csv", "tsv"):
         # Decode the first line alone, so a bad byte further down is reported
         # at its own line by diagnose(), not blamed on the header.
         with open(path, "rb") as f:
+            for _ in range(skip_lines):
+                f.readline()
             raw = f.readline()
         try:
             text = raw.decode("utf-8-sig" if encoding == "utf-8" else encoding)
         except UnicodeDecodeError as e:
-            raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start + 1})", file=path, line=1, hint=ENCODING_HINT) from None
+            raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start + 1})", file=path, line=skip_lines + 1, hint=ENCODING_HINT) from None
         try:
             first = next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ","), None)
         except csv.Error as e:
-            raise InputError(f"the header row cannot be read as CSV ({e})", file=path, line=1) from None
+            raise InputError(f"the header row cannot be read as CSV ({e})", file=path, line=skip_lines + 1) from None
         return [h.strip() for h in (first or [])]
     if fmt == "parquet":
         try:
@@ -244,9 +252,9 @@ def _read_header(path: Path, fmt: str, encoding: str) -> list[str]:
     raise AssertionError(fmt)
 
 
-def _map_columns(header, required, optional, column_map, keep_extra, path, aliases):
+def _map_columns(header, required, optional, column_map, keep_extra, path, aliases, header_line=1):
     if not any(header):
-        raise InputError("the first line is not a header row", file=path, line=1, hint=f"The first line must name the columns: {', '.join(required)}.")
+        raise InputError("the first line is not a header row", file=path, line=header_line, hint=f"The first line must name the columns: {', '.join(required)}.")
     wanted = {f.lower(): f for f in list(required) + list(optional)}
     cmap = {k.strip().lower(): v for k, v in column_map.items()}
     present = {h.lower().replace(" ", "_") for h in header} | {v.lower() for v in cmap.values()}
@@ -273,7 +281,7 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
                 continue
             target = name
         if target in seen:
-            raise InputError(f"two columns map to the field '{target}': '{seen[target]}' and '{name}'", file=path, line=1, hint="Rename one, or map it elsewhere with --map.")
+            raise InputError(f"two columns map to the field '{target}': '{seen[target]}' and '{name}'", file=path, line=header_line, hint="Rename one, or map it elsewhere with --map.")
         seen[target] = name
         columns.append(target)
         source_columns.append(name)
@@ -283,7 +291,7 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
         raise InputError(
             f"missing required column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} (found: {found})",
             file=path,
-            line=1,
+            line=header_line,
             hint="Rename the column in the file, or map it: --map 'Your Column=" + missing[0] + "'.",
         )
     return columns, source_columns
@@ -349,10 +357,12 @@ def _diagnose_csv(src: TableSource) -> InputError | None:
                 bad = raw[e.start : e.start + 1].hex()
                 return InputError(f"not valid {src.encoding}: byte 0x{bad} at column {e.start + 1}", file=src.path, line=lineno, hint=ENCODING_HINT)
     with open(src.path, encoding="utf-8-sig" if src.encoding == "utf-8" else src.encoding, newline="") as f:
+        for _ in range(src.skip_lines):
+            f.readline()
         reader = csv.reader(f, delimiter=delim, strict=True)
         try:
             header = next(reader)
-            start = reader.line_num + 1
+            start = reader.line_num + 1 + src.skip_lines
             for row in reader:
                 if row and len(row) != len(header):
                     return InputError(
@@ -360,7 +370,7 @@ def _diagnose_csv(src: TableSource) -> InputError | None:
                         file=src.path, line=start,
                         hint="The file may be truncated, or a field holds an unquoted comma or an unclosed quote.",
                     )
-                start = reader.line_num + 1
+                start = reader.line_num + 1 + src.skip_lines
         except csv.Error as e:
             return InputError(
                 f"cannot parse this line as CSV ({e})", file=src.path, line=start,

@@ -16,6 +16,8 @@ from .activity import World, make_world, written_messages
 from .attrition import (BASELINE_ANNUAL_ATTRITION, FOLLOW_UP_WEEKS, MEASUREMENT_WEEKS, Attrition, draw_exits,
                         network_size)
 from .contacts import build_contacts
+from .formats_hr import write_hr_files
+from .formats_messaging import write_messaging_formats
 from .meetings import MAX_RECIPIENTS_PER_ROW, all_meetings
 from .org import MIN_PEOPLE, NO_EXIT, Org, build_org
 from .rows import CHANNELS, EMAIL, Rows, sorted_unique, tie_keys
@@ -176,6 +178,8 @@ def synthesize(out_dir: str | os.PathLike, *, people: int = 2000, seed: int = 7,
 
     report("Writing the roster", 0.94)
     write_roster(paths["roster"], org, window_start)
+    write_hr_files(out, org, contacts, attrition, window_start=window_start, weeks=weeks, seed=int(seed))
+    write_messaging_formats(out, roster=paths["roster"], interactions=paths["interactions"], end_date=end_date)
     report("Writing the ground truth", 0.97)
     truth = _ground_truth(world, attrition, tally, seed=int(seed), weeks=weeks, attrition_hr=float(attrition_hr),
                           window_start=window_start, end_date=end_date, rows=writer.rows)
