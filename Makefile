@@ -15,24 +15,39 @@ $(BIN)/socialhr: pyproject.toml
 
 install: $(BIN)/socialhr
 
+# The demo imports every connector's file (e-mail, Slack, calendar, survey, outcomes), which
+# together hold the same activity as interactions.csv, so that one is left out.
 demo: install
 	@rm -rf $(DEMO_DIR)
 	$(BIN)/socialhr synth $(DEMO_DIR)/source --people $(DEMO_PEOPLE) --seed 7
 	$(BIN)/socialhr init $(DEMO_DIR)/workspace
 	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace roster $(DEMO_DIR)/source/roster.csv
-	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace interactions $(DEMO_DIR)/source/interactions.csv
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace email $(DEMO_DIR)/source/mail.mbox
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace slack $(DEMO_DIR)/source/slack.zip
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace calendar $(DEMO_DIR)/source/calendar.ics
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace survey $(DEMO_DIR)/source/survey.csv
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace outcomes $(DEMO_DIR)/source/outcomes.csv
 	$(BIN)/socialhr status $(DEMO_DIR)/workspace
-	$(BIN)/socialhr export $(DEMO_DIR)/workspace people -o $(DEMO_DIR)/people.csv
+	$(BIN)/socialhr analyze $(DEMO_DIR)/workspace
+	@mkdir -p $(DEMO_DIR)/exports
+	$(BIN)/socialhr export $(DEMO_DIR)/workspace person_metrics -o $(DEMO_DIR)/exports/person_metrics.csv
+	$(BIN)/socialhr export $(DEMO_DIR)/workspace group_metrics --dimension department -o $(DEMO_DIR)/exports/departments.csv
+	$(BIN)/socialhr export $(DEMO_DIR)/workspace org_metrics -o $(DEMO_DIR)/exports/org_metrics.csv
+	$(BIN)/socialhr export $(DEMO_DIR)/workspace person_trends -o $(DEMO_DIR)/exports/person_trends.csv
+	$(BIN)/socialhr export $(DEMO_DIR)/workspace edges -o $(DEMO_DIR)/exports/network.gexf
 	@echo
-	@echo "Synthetic organization: $(DEMO_DIR)/source (ground truth in $(DEMO_DIR)/source/ground_truth.json)"
-	@echo "Workspace:              $(DEMO_DIR)/workspace (analytics database socialhr.duckdb, vault in vault/)"
-	@echo "Pseudonymised people:   $(DEMO_DIR)/people.csv"
+	@echo "Synthetic organization: $(DEMO_DIR)/source (what was planted: $(DEMO_DIR)/source/ground_truth.json)"
+	@echo "Workspace:              $(DEMO_DIR)/workspace (analytics database socialhr.duckdb; identity vault in vault/, keep it apart)"
+	@echo "Analysis exports:       $(DEMO_DIR)/exports (pseudonymised): person_metrics.csv, departments.csv, org_metrics.csv,"
+	@echo "                        person_trends.csv, and network.gexf (open it in Gephi)"
 
 test: install
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/ingest_messaging.py
+	$(BIN)/python benchmarks/network.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

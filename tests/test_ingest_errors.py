@@ -133,7 +133,7 @@ def test_wrong_encoding_is_fixed_by_the_encoding_option(ws, data):
 def test_unknown_kind_and_inapplicable_option(ws, data):
     with pytest.raises(InputError, match=r"unknown kind of source 'payroll'. Kinds: calendar, email, interactions, .*roster, slack, survey, teams, viva-p2p, viva-person\."):
         ingest(ws, "payroll", data / "roster" / "workday.csv")
-    with pytest.raises(InputError, match="the option effective_date do not apply to 'interactions'"):
+    with pytest.raises(InputError, match="the option effective_date does not apply to 'interactions'"):
         ingest(ws, "interactions", data / "interactions" / "messages.csv", effective_date="2026-01-01")
 
 

@@ -95,6 +95,16 @@ def init(workspace: Path = typer.Argument(..., help="Folder to create the worksp
     console.print(f"  identity vault      {ws.vault.dir}  (key mode 0600; keep it apart when you share the database)")
 
 
+def _parse_pairs(option: str, pairs: list[str] | None, example: str) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise InputError(f"{option} expects name=value, got {pair!r}", hint=f"For example: {option} {example!r}.")
+        src, _, dst = pair.rpartition("=") if option == "--question-map" else pair.partition("=")
+        out[src.strip()] = dst.strip()
+    return out
+
+
 @app.command()
 @friendly
 def ingest(
@@ -103,8 +113,17 @@ def ingest(
     path: Path = typer.Argument(..., help="The file or folder to import."),
     map: Optional[list[str]] = typer.Option(None, "--map", help="Rename a column: source_column=field (repeatable)."),
     encoding: Optional[str] = typer.Option(None, help="The file's text encoding, if not UTF-8 (e.g. latin-1, cp1252)."),
-    effective_date: Optional[str] = typer.Option(None, help="Roster: the date it describes (YYYY-MM-DD); default today."),
-    date_format: Optional[str] = typer.Option(None, help="Roster: strptime format of its dates, if not YYYY-MM-DD."),
+    effective_date: Optional[str] = typer.Option(None, help="roster: the date it describes (YYYY-MM-DD); default today."),
+    date_format: Optional[str] = typer.Option(None, help="roster, outcomes, survey, viva-*: strptime format of its dates, if not YYYY-MM-DD."),
+    exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="email: leave out senders matching this pattern, e.g. 'news@*' (repeatable; replaces the email_exclude setting)."),
+    start: Optional[str] = typer.Option(None, help="calendar: first day to expand recurring meetings over (YYYY-MM-DD, UTC)."),
+    end: Optional[str] = typer.Option(None, help="calendar: last day to expand recurring meetings over (YYYY-MM-DD, UTC)."),
+    owner: Optional[str] = typer.Option(None, help="linkedin: the employee (id or e-mail) whose own connections these are, and who opted in."),
+    question_map: Optional[list[str]] = typer.Option(None, "--question-map", help="survey: 'Column header=question_id' for a wide export (repeatable)."),
+    survey_date: Optional[str] = typer.Option(None, help="survey: the date the answers describe (YYYY-MM-DD), if the file has none."),
+    separator: Optional[str] = typer.Option(None, help="survey: what separates several colleagues in one cell (default ';' or ',')."),
+    hr_columns: Optional[str] = typer.Option(None, help="viva-person: HR attribute columns to keep, comma-separated (default: those Viva marks)."),
+    id_kind: Optional[str] = typer.Option(None, help="outcomes: what the person column holds, e.g. 'viva' for Viva Insights PersonIds."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Import a file in one all-or-nothing batch, pseudonymising identifiers on the way in."""
@@ -116,7 +135,12 @@ def ingest(
             eff = date.fromisoformat(effective_date)
         except ValueError:
             raise InputError(f"--effective-date is not a date: {effective_date!r}", hint="Use YYYY-MM-DD.") from None
-    options: dict[str, Any] = {"column_map": _parse_map(map) or None, "encoding": encoding, "effective_date": eff, "date_format": date_format}
+    options: dict[str, Any] = {
+        "column_map": _parse_map(map) or None, "encoding": encoding, "effective_date": eff, "date_format": date_format,
+        "exclude": exclude or None, "start": start, "end": end, "owner": owner,
+        "question_map": _parse_pairs("--question-map", question_map, "Who do you go to for advice?=advice") or None,
+        "survey_date": survey_date, "separator": separator, "hr_columns": hr_columns, "id_kind": id_kind,
+    }
     with _open(workspace) as ws, _progress(f"Importing {path.name}") as bar:
         task = bar.add_task(f"Importing {path.name}", total=None)
 
@@ -176,9 +200,51 @@ def _describe_notes(notes: dict[str, Any]) -> str:
         if value in (None, 0, {}, []):
             continue
         if isinstance(value, dict):
-            value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else f"{k} {v}" for k, v in value.items())
+            value = ", ".join(f"{k} {v:,}" if isinstance(v, int) else str(k) if v in (None, k) else f"{k} ({v})" for k, v in value.items())
+        elif isinstance(value, list):
+            value = " to ".join(map(str, value)) if key == "period" else ", ".join(map(str, value))
+        elif isinstance(value, int):
+            value = f"{value:,}"
         parts.append(f"{key.replace('_', ' ')}: {value}")
     return "; ".join(parts)
+
+
+@app.command()
+@friendly
+def analyze(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    window: str = typer.Option("month", help="Time windows: month, week, quarter, Nd (e.g. 14d) or all."),
+    engine: str = typer.Option("duckdb", help="Where interactions are aggregated: duckdb (embedded) or spark (spark_master setting)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Build the organization network of every window and measure it: people, groups, communities, organization, trends."""
+    from .network.analyze import analyze as run
+
+    with _open(workspace) as ws, _progress("Analyzing") as bar:
+        task = bar.add_task("Analyzing", total=None)
+        summary = run(ws, window=window, engine=engine, progress=lambda message: bar.update(task, description=message))
+    if as_json:
+        print(json.dumps(summary, default=str, indent=1))
+        return
+    windows = summary["windows"]
+    console.print(f"Analyzed [bold]{len(windows)}[/] window(s) ({summary['window_spec']}) on {summary['engine']} in {summary['seconds']:.1f} s.")
+    t = Table(title="Windows")
+    for col in ("window", "days", "people", "ties", "communities", "betweenness", "withheld"):
+        t.add_column(col, justify="left" if col in ("window", "betweenness") else "right", no_wrap=col != "betweenness")
+    for w in windows[-12:]:
+        bt = w["betweenness"]
+        how = "exact" if bt["method"] == "exact" else f"sampled, ±{bt['error_bound']['per_person']:.3f} (95%)"
+        days = (date.fromisoformat(w["end"][:10]) - date.fromisoformat(w["start"][:10])).days
+        t.add_row(w["window_id"], str(days), f"{w['people']:,}", f"{w['ties']:,}", f"{w['communities']:,}", how, f"{w['groups_withheld']:,}")
+    if len(windows) > 12:
+        t.caption = f"the latest 12 of {len(windows)} windows"
+    console.print(t)
+    console.print(
+        f"withheld: groups smaller than {summary['min_group_size']} people, left out of every group-level output "
+        f"({summary['groups_withheld']:,} in all windows)."
+    )
+    console.print(f"Export the results, e.g.: socialhr export {workspace} person_metrics -o person_metrics.csv "
+                  f"(also group_metrics, group_matrix, org_metrics, edges, communities, person_trends, org_trends; edges also as .gexf)", highlight=False)
 
 
 @app.command()
@@ -188,12 +254,14 @@ def export(
     table: str = typer.Argument(..., help="people, people_history, interactions, or an analysis table."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write; the extension picks the format (.csv, .parquet, .json, .jsonl)."),
     identified: bool = typer.Option(False, help="Add employee ids from the vault (needs the vault)."),
-    window: Optional[str] = typer.Option(None, help="Analysis tables: the window id (default: the latest)."),
+    window: Optional[str] = typer.Option(None, help="Analysis tables: the window id (default: the latest; '*': every window)."),
+    channel: Optional[str] = typer.Option(None, help="edges: one channel (email, chat, meeting, ...); default every channel, 'all' in graph files."),
+    dimension: Optional[str] = typer.Option(None, help="group_metrics, group_matrix: one grouping (department, team, location, level, or a roster attribute)."),
 ) -> None:
-    """Write a table to a file, pseudonymised unless --identified."""
+    """Write a table to a file, pseudonymised unless --identified. .gexf and .graphml write the network for Gephi."""
     from .export import export_table
 
-    options = {"window": window} if window else {}
+    options = {"window": window, "channel": channel, "dimension": dimension}
     with _open(workspace, read_only=True) as ws:
         n = export_table(ws, table, output, identified=identified, **options)
     console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}.")

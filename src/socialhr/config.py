@@ -40,6 +40,24 @@ SETTINGS: dict[str, Setting] = {
         Setting("duckdb_threads", 0, "Threads DuckDB may use (0: all cores).", int),
         Setting("column_map", {}, "Per kind of import, source column -> socialhr field, e.g. [column_map.roster] \"Worker ID\" = \"employee_id\".", dict),
         Setting("spark_master", "local[2]", "Spark master URL for --engine spark.", str),
+        # Connectors
+        Setting("email_exclude", [
+            "noreply@*", "no-reply@*", "no_reply@*", "donotreply@*", "do-not-reply@*", "mailer-daemon@*", "postmaster@*",
+            "*-bounces@*", "bounce*@*", "notifications@*", "notification@*", "calendar-notification@*",
+        ], "E-mail senders left out as automated or mailing lists (shell-style patterns, case-insensitive).", list),
+        Setting("archive_max_ratio", 200, "Refuse a zip whose uncompressed size exceeds its compressed size by more than this factor (zip bombs).", int),
+        # Network engine (docs/metrics.md defines each)
+        Setting("tie_min_interactions", 1, "Interactions from one person to another in a window needed for a tie.", int),
+        Setting("strong_tie_weight", 2.0, "A reciprocated tie is strong when its weight in each direction is at least this.", float),
+        Setting("exact_betweenness_limit", 20_000, "Above this many people, betweenness and harmonic closeness are sampled, with the error bound stated.", int),
+        Setting("betweenness_samples", 1_000, "Source people sampled for betweenness above exact_betweenness_limit.", int),
+        Setting("network_seed", 42, "Seed of community detection and betweenness sampling, so results repeat.", int),
+        Setting("leiden_resolution", 1.0, "Leiden modularity resolution: above 1 finds more, smaller communities.", float),
+        Setting("shrink_threshold", 0.5, "A person's network shrank sharply when it lost at least this share of its ties since the previous window (docs/metrics.md).", float),
+        Setting("shrink_min_ties", 5, "Ties a person needs in the previous window before a shrink is flagged.", int),
+        Setting("joiner_days", 90, "People hired within this many days before a window's last day are new joiners in it.", int),
+        Setting("isolation_share", 0.15, "Isolated: no tie, or a network size at most this share of the window's median.", float),
+        Setting("network_workers", 0, "Processes for betweenness and harmonic closeness of networks of 2,000 people or more (0: all cores); results are identical.", int),
     ]
 }
 
@@ -49,6 +67,10 @@ def _coerce(setting: Setting, value: Any) -> Any:
         if isinstance(value, bool):
             raise ValueError
         return int(value)
+    if setting.kind is float:
+        if isinstance(value, bool):
+            raise ValueError
+        return float(value)
     if setting.kind is list:
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
@@ -79,6 +101,14 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
                 f"{source}: setting '{name}' must be {setting.kind.__name__}, got {value!r}",
                 hint=setting.help,
             ) from None
+    for name in ("tie_min_interactions", "archive_max_ratio", "exact_betweenness_limit", "shrink_min_ties"):
+        if out[name] < 1:
+            raise SettingsError(f"{source}: setting '{name}' must be at least 1, got {out[name]}", hint=SETTINGS[name].help)
+    if out["betweenness_samples"] < 2:
+        raise SettingsError(f"{source}: setting 'betweenness_samples' must be at least 2, got {out['betweenness_samples']}")
+    for name in ("shrink_threshold", "isolation_share"):
+        if not 0 < out[name] <= 1:
+            raise SettingsError(f"{source}: setting '{name}' must be above 0 and at most 1, got {out[name]}", hint=SETTINGS[name].help)
     if out["min_group_size"] < 1:
         raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
     try:
@@ -108,6 +138,8 @@ def _toml_value(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return repr(value)
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     if isinstance(value, list):

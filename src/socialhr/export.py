@@ -8,6 +8,7 @@ vault's employee ids onto the columns the table names as person columns.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -92,6 +93,8 @@ def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool
     if table not in TABLES:
         raise UnknownTableError(f"no table named '{table}'", hint=f"Tables you can export: {', '.join(table_names())}.")
     spec = TABLES[table]
+    options = {k: v for k, v in options.items() if v is not None}
+    _check_options(spec, options)
     suffix = out.suffix.lower()
     if suffix in spec.writers:
         return spec.writers[suffix](ws, out, identified=identified, **options)
@@ -108,6 +111,26 @@ def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool
     else:
         _write_json(data, out, lines=fmt == "jsonl")
     return data.num_rows
+
+
+def table_options(spec: ExportTable) -> set[str]:
+    """The keyword options a table's query (or any of its writers) takes, e.g. ``window``."""
+    names: set[str] = set()
+    for fn in [spec.query, *spec.writers.values()]:
+        for p in inspect.signature(fn).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and p.name != "identified":
+                names.add(p.name)
+    return names
+
+
+def _check_options(spec: ExportTable, options: dict[str, Any]) -> None:
+    unknown = sorted(set(options) - table_options(spec))
+    if unknown:
+        takes = ", ".join(f"--{o}" for o in sorted(table_options(spec))) or "no options"
+        raise SocialHRError(
+            f"{', '.join('--' + o for o in unknown)} {'does' if len(unknown) == 1 else 'do'} not apply to the table '{spec.name}'",
+            hint=f"'{spec.name}' takes {takes}.",
+        )
 
 
 def read_table(ws: Workspace, table: str, *, identified: bool = False, **options: Any) -> pa.Table:
@@ -161,3 +184,7 @@ def _write_json(data: pa.Table, out: Path, *, lines: bool) -> None:
         else:
             json.dump(rows, f, default=default, indent=1)
             f.write("\n")
+
+
+# The analysis tables register themselves when their module is imported.
+from .network import exports as _network_exports  # noqa: E402,F401

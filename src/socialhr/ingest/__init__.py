@@ -48,7 +48,7 @@ def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchR
     given = {k: v for k, v in options.items() if v is not None}
     unknown = set(given) - imp.options
     if unknown:
-        raise InputError(f"the option{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} do not apply to '{kind}'", hint=f"'{kind}' takes: {', '.join(sorted(imp.options - {'progress'})) or 'no options'}.")
+        raise InputError(f"the option{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} {'do' if len(unknown) > 1 else 'does'} not apply to '{kind}'", hint=f"'{kind}' takes: {', '.join(sorted(imp.options - {'progress'})) or 'no options'}.")
     return imp.function(ws, path, **given)
 
 

@@ -6,7 +6,7 @@
 >>> analyze(ws)
 Traceback (most recent call last):
 ...
-socialhr.errors.SocialHRError: nothing to analyze: the workspace has no interactions or ties. Import collaboration data first, e.g. socialhr import DIR messages.csv
+socialhr.errors.SocialHRError: nothing to analyze: the workspace has no interactions or ties. Import collaboration data first, e.g. socialhr ingest DIR interactions messages.csv
 >>> ws.close()
 """
 
@@ -102,7 +102,7 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
     opts = NetworkOptions.from_settings(ws.settings)
     span = data_span(ws.db)
     if span is None:
-        raise SocialHRError("nothing to analyze: the workspace has no interactions or ties", hint="Import collaboration data first, e.g. socialhr import DIR messages.csv")
+        raise SocialHRError("nothing to analyze: the workspace has no interactions or ties", hint="Import collaboration data first, e.g. socialhr ingest DIR interactions messages.csv")
     windows = make_windows(spec, *span)
     say(f"Aggregating {len(windows)} window(s) on {engine}")
     edges, agg_meta = aggregate(ws, windows, engine=engine, min_interactions=opts.tie_min_interactions)

@@ -39,6 +39,13 @@ def resolve_window(ws: Any, window: str | None = None) -> str | None:
     return window
 
 
+def _check_value(ws: Any, table: str, column: str, value: str, option: str) -> None:
+    """Refuse a --channel or --dimension value the last analysis does not have, naming those it has."""
+    known = [r[0] for r in ws.db.execute(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1").fetchall()]
+    if value not in known:
+        raise SocialHRError(f"no {option} '{value}' in the last analysis", hint=f"{option.capitalize()}s: {', '.join(map(str, known)) or 'none'}.")
+
+
 def _where(ws: Any, window: str | None, *, alias: str = "") -> str:
     wid = resolve_window(ws, window)
     return "TRUE" if wid is None else f"{alias}window_id = {_literal(wid)}"
@@ -139,12 +146,16 @@ def person_metrics_query(ws: Any, *, window: str | None = None, **_: Any) -> str
 
 @exportable("group_metrics", help="Metrics of each department, team, location, level and attribute group; small groups withheld.")
 def group_metrics_query(ws: Any, *, window: str | None = None, dimension: str | None = None, **_: Any) -> str:
+    if dimension:
+        _check_value(ws, "group_metrics", "dimension", dimension, "dimension")
     dim = f" AND dimension = {_literal(dimension)}" if dimension else ""
     return f'SELECT * FROM group_metrics WHERE {_where(ws, window)}{dim} ORDER BY window_id, dimension, "group"'
 
 
 @exportable("group_matrix", help="Ties and weight from each group to each other group (both shown groups only).")
 def group_matrix_query(ws: Any, *, window: str | None = None, dimension: str | None = None, **_: Any) -> str:
+    if dimension:
+        _check_value(ws, "group_matrix", "dimension", dimension, "dimension")
     dim = f" AND dimension = {_literal(dimension)}" if dimension else ""
     return f"SELECT * FROM group_matrix WHERE {_where(ws, window)}{dim} ORDER BY window_id, dimension, from_group, to_group"
 
@@ -161,6 +172,8 @@ def org_metrics_query(ws: Any, *, window: str | None = None, **_: Any) -> str:
     writers={".gexf": write_gexf, ".graphml": write_graphml},
 )
 def edges_query(ws: Any, *, window: str | None = None, channel: str | None = None, **_: Any) -> str:
+    if channel:
+        _check_value(ws, "network_edges", "channel", channel, "channel")
     ch = f" AND channel = {_literal(channel)}" if channel else ""
     return (
         "SELECT source, target, channel, weight, interactions, reciprocated, strong, window_id "

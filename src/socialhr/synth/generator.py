@@ -178,8 +178,9 @@ def synthesize(out_dir: str | os.PathLike, *, people: int = 2000, seed: int = 7,
 
     report("Writing the roster", 0.94)
     write_roster(paths["roster"], org, window_start)
-    write_hr_files(out, org, contacts, attrition, window_start=window_start, weeks=weeks, seed=int(seed))
-    write_messaging_formats(out, roster=paths["roster"], interactions=paths["interactions"], end_date=end_date)
+    files = {key: str(path) for key, path in paths.items()}
+    files.update({key: str(path) for key, path in write_hr_files(out, org, contacts, attrition, window_start=window_start, weeks=weeks, seed=int(seed)).items()})
+    files.update(write_messaging_formats(out, roster=paths["roster"], interactions=paths["interactions"], end_date=end_date))
     report("Writing the ground truth", 0.97)
     truth = _ground_truth(world, attrition, tally, seed=int(seed), weeks=weeks, attrition_hr=float(attrition_hr),
                           window_start=window_start, end_date=end_date, rows=writer.rows)
@@ -198,7 +199,7 @@ def synthesize(out_dir: str | os.PathLike, *, people: int = 2000, seed: int = 7,
         "new_joiners": int(org.is_joiner.sum()),
         "window_start": window_start.isoformat(),
         "window_end": end_date.isoformat(),
-        "files": {key: str(path) for key, path in paths.items()},
+        "files": files,
     }
 
 
