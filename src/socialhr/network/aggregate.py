@@ -13,7 +13,9 @@ setting). Its rules, documented in docs/metrics.md:
 - a ``broadcast`` makes no tie;
 - an imported aggregated tie (table ``ties``) counts, with its weight and as
   one interaction, in every window its period overlaps; its channel is its
-  ``source_kind``;
+  ``source_kind`` (``survey``), except Viva person-to-person ties, whose
+  channel is their score (``viva_strong``, ``viva_diverse``: two networks of
+  the same pairs; only ``viva_strong`` enters channel ``all``);
 - only people count: a sender or recipient is mapped to a person through the
   roster (person pseudonyms) or ``identities`` (tokens whose status is
   ``person``); everything else (external, unresolved) is dropped, as are
@@ -41,6 +43,7 @@ from .windows import Window
 
 ALL_CHANNELS = "all"
 EDGE_COLUMNS = ["window_id", "channel", "source", "target", "weight", "interactions"]
+SECONDARY_CHANNEL = "viva_diverse"  # a channel that re-weights pairs another channel holds; not in ``all``
 _INPUT_TABLES = ("interactions", "identities", "people_history", "ties")
 _PAIR = ("window_id", "channel", "weight", "a", "b")
 
@@ -129,7 +132,9 @@ def tie_expression(
             ties.period_end.isnull() | (ties.period_end >= windows.w_start),
         ],
     )
-    imported = tw.select("window_id", channel=tw.source_kind, weight=tw.weight.cast("float64"), a=tw.source, b=tw.target)
+    # Viva's two scores of one pair are two networks (viva_strong, viva_diverse), not one summed weight.
+    channel = ibis.ifelse((tw.source_kind == "viva-p2p") & tw.tie_type.notnull(), tw.tie_type, tw.source_kind)
+    imported = tw.select("window_id", channel=channel, weight=tw.weight.cast("float64"), a=tw.source, b=tw.target)
 
     pairs = _nullable(msg.select(*_PAIR)).union(_nullable(meet.select(*_PAIR))).union(_nullable(imported.select(*_PAIR)))
     pmap = person_map(identities, people_history)
@@ -142,8 +147,10 @@ def tie_expression(
     per_channel = resolved.group_by(["window_id", "channel", "source", "target"]).aggregate(
         weight=resolved.weight.sum(), interactions=resolved.count()
     )
-    combined = per_channel.group_by(["window_id", "source", "target"]).aggregate(
-        weight=per_channel.weight.sum(), interactions=per_channel.interactions.sum()
+    # viva_diverse re-scores the collaboration viva_strong already counts: left out of ``all``.
+    counted = per_channel.filter(per_channel.channel != SECONDARY_CHANNEL)
+    combined = counted.group_by(["window_id", "source", "target"]).aggregate(
+        weight=counted.weight.sum(), interactions=counted.interactions.sum()
     )
     combined = combined.select(
         "window_id", channel=ibis.literal(ALL_CHANNELS), source=combined.source, target=combined.target,
