@@ -6,6 +6,8 @@ import shutil
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from socialhr.errors import InputError
 from socialhr.ingest import ingest
@@ -106,3 +108,133 @@ def test_bad_period_option(rostered, data):
     with pytest.raises(InputError) as excinfo:
         ingest(rostered, "calendar", data / "calendar" / "google", start="last week")
     assert str(excinfo.value) == "the start of the period is not a date: 'last week'. Use YYYY-MM-DD."
+
+
+# -- the streaming reader (calendar.py reads plain files line by line, not with Calendar.from_ical) -------------
+
+def batch_rows(ws, batch_id):
+    return sorted(ws.db.execute(
+        'SELECT "timestamp", kind, sender, list_sort(recipients), weight, duration_minutes, context FROM interactions '
+        "WHERE batch_id = ?", [batch_id]).fetchall())
+
+
+def _fold(text: str, width: int, newline: str) -> str:
+    out = []
+    for line in text.split("\r\n"):
+        if line.startswith(("BEGIN:", "END:")):  # kept whole: the file must start with BEGIN:VCALENDAR as written
+            out.append(line)
+            continue
+        parts = [line[:width]] + [" " + line[i:i + width] for i in range(width, len(line), width)]
+        out.append(newline.join(parts))
+    return newline.join(out)
+
+
+@pytest.mark.parametrize("width,newline,chunk", [(9, "\r\n", 64), (30, "\n", 1), (75, "\r\n", 1 << 20)])
+def test_folded_lines_and_chunk_boundaries_read_the_same(rostered, data, tmp_path, monkeypatch, width, newline, chunk):
+    """Lines folded anywhere (RFC 5545: CRLF or LF then a space), LF line ends, and folds that cross the
+    reader's chunk boundaries give the same meetings as the plain file."""
+    from socialhr.ingest import calendar as cal
+
+    plain = ingest(rostered, "calendar", data / "calendar" / "outlook.ics")
+    text = (data / "calendar" / "outlook.ics").read_bytes().decode().replace("\r\n", "\n").replace("\n", "\r\n")
+    folded = tmp_path / "folded.ics"
+    folded.write_bytes(_fold(text.rstrip("\r\n"), width, newline).encode() + newline.encode())
+    monkeypatch.setattr(cal, "_CHUNK", chunk)
+    again = ingest(rostered, "calendar", folded)
+    assert (again.rows_read, again.rows_imported, again.skipped) == (plain.rows_read, plain.rows_imported, plain.skipped)
+    assert batch_rows(rostered, again.batch_id) == batch_rows(rostered, plain.batch_id)
+
+
+def test_error_lines_are_the_lines_of_the_file(rostered, tmp_path):
+    # a folded line before the event: the error names the line BEGIN:VEVENT is on, as written
+    path = tmp_path / "late.ics"
+    path.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:a very long\r\n  calendar name\r\n\r\n"
+                     b"BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20260701T090000Z\r\nEND:VEVENT\r\n"
+                     b"BEGIN:VEVENT\r\nUID:y\r\nDTSTART:20260701T0900\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    with pytest.raises(InputError, match=r"^late.ics, line 10, field 'DTSTART': not a date or date-time: '20260701T0900'"):
+        ingest(rostered, "calendar", path)
+
+
+def _readings(path):
+    """What the streaming reader and icalendar (the whole file, as before) read from one file."""
+    from socialhr.ingest import calendar as cal
+
+    def dump(records, fields):
+        return [tuple(repr(getattr(r, f)) for f in fields) for r in records]
+
+    light_fields = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "uid")
+    full_fields = tuple(f for f in cal._Rec.__slots__ if f != "stamp")
+    try:
+        ref = cal._Source(path, None, lambda: open(path, "rb"))
+        ref.parse_whole()
+        reference = (dump(ref.legacy, light_fields), dump(ref.legacy, full_fields))
+    except InputError as e:
+        reference = str(e)
+    zones = cal._Zones()
+    src = cal._Source(path, None, lambda: open(path, "rb"))
+    try:
+        streamed = (dump(src.records(True, zones), light_fields), dump(src.records(False, zones), full_fields))
+    except cal._Odd:
+        return None, reference  # handed to icalendar whole
+    except InputError as e:
+        streamed = str(e)
+    return streamed, reference
+
+
+_EVENT_LINES = [
+    "DTSTART:20261007T100000Z", "DTSTART;TZID=Europe/London:20261007T100000", 'DTSTART;TZID="Europe/Paris":20261007T100000',
+    "DTSTART;VALUE=DATE:20261012", "DTSTART:20261012", "DTSTART:2026-13-01", "DTSTART;TZID=Nowhere/City:20261007T100000",
+    "dtstart:20261007T100000", "DTSTART :20261007T100000Z", "DTSTART;TZID=Europe/London:20261007T100000Z",
+    "DTSTART:20261007T250000Z", "DTSTART;TZID=Europe/London:20261012", "DTSTART:PT1H", "DTSTART;VALUE=TEXT:x",
+    "DTEND:20261007T110000Z", "DTEND;TZID=Europe/London:20261007T110000", "DTEND:20261007", "DURATION:PT45M", "DURATION:bad",
+    "DTSTAMP:20261110T120000Z", "DTSTAMP;TZID=Europe/Paris:20261110T120000", "DTSTAMP:20261110",
+    "UID:a@x", "UID:b@x", "UID:", "UID:a\\,b", "uid:a@x", "STATUS:CANCELLED", "STATUS:cancelled", "STATUS:CONFIRMED",
+    "ORGANIZER:mailto:p0@acme.example", 'ORGANIZER;CN="Zero, P":mailto:p0@acme.example', "ORGANIZER;EMAIL=p0@acme.example:urn:x",
+    "ORGANIZER:p0@acme.example", "ORGANIZER;CN=x;EMAIL=\"p0@acme.example\":none",
+    "ATTENDEE;PARTSTAT=ACCEPTED:mailto:p1@acme.example", "ATTENDEE;PARTSTAT=accepted:MAILTO:p2@acme.example",
+    'ATTENDEE;CN="Two: P";PARTSTAT=ACCEPTED;RSVP=TRUE:mailto:p2@acme.example', "ATTENDEE;PARTSTAT=DECLINED:mailto:p3@acme.example",
+    "ATTENDEE;PARTSTAT=ACCEPTED,DECLINED:mailto:p3@acme.example", 'ATTENDEE;PARTSTAT="ACCEPTED":mailto:p4@acme.example',
+    "ATTENDEE; PARTSTAT=ACCEPTED:mailto:p4@acme.example", "ATTENDEE;PARTSTAT=ACCEPTED :mailto:p5@acme.example",
+    "ATTENDEE;CUTYPE=ROOM;PARTSTAT=ACCEPTED:mailto:room@acme.example", "ATTENDEE;ROLE=NON-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:p5@acme.example",
+    "ATTENDEE;CN=^'Five^';PARTSTAT=ACCEPTED:mailto:p5@acme.example", "ATTENDEE;EMAIL=p1@acme.example;PARTSTAT=ACCEPTED:urn:uuid:1",
+    "ATTENDEE;PARTSTAT=TENTATIVE:mailto:p1@acme.example", "ATTENDEE:mailto:p2@acme.example", "ATTENDEE;PARTSTAT=ACCEPTED:",
+    "ATTENDEE;CN=a\\;b;PARTSTAT=ACCEPTED:mailto:p1@acme.example", "ATTENDEE;X-A=%3A;PARTSTAT=ACCEPTED:mailto:p2@acme.example",
+    "RRULE:FREQ=WEEKLY;BYDAY=WE;UNTIL=20261104T100000Z", "RRULE:FREQ=DAILY;COUNT=3", "RRULE:BYDAY=MO;FREQ=WEEKLY;COUNT=2",
+    "RRULE:FREQ=SOMETIMES", "RRULE:FREQ=DAILY;UNTIL=20261010", "rrule:freq=daily;count=2",
+    "EXDATE:20261008T100000Z", "EXDATE;TZID=Europe/London:20261014T100000,20261015T100000", "EXDATE:bad", "EXDATE:",
+    "RDATE:20261020T100000Z,20261021T100000Z", "RDATE;VALUE=DATE:20261020", "RDATE;VALUE=PERIOD:20261020T100000Z/PT1H", "RDATE:",
+    "RECURRENCE-ID:20261008T100000Z", "RECURRENCE-ID;TZID=Europe/London:20261021T100000", "RECURRENCE-ID:junk",
+    "SUMMARY:Weekly\\, with a comma", "DESCRIPTION;ALTREP=\"cid:x\":y", "X-JUNK;X=\"a;b:c\":d", "NOT A PROPERTY", "X_Y:z",
+    "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nEND:VALARM", "BEGIN:VALARM\r\nTRIGGER:junk\r\nEND:VALARM",
+]
+_CALENDAR_LINES = ["X-WR-CALNAME:team", "METHOD:PUBLISH", "X-BROKEN", "BEGIN:VTIMEZONE\r\nTZID:Custom/Zone\r\nBEGIN:STANDARD\r\n"
+                   "DTSTART:16011028T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE",
+                   "BEGIN:VTODO\r\nUID:t\r\nEND:VTODO", "DTSTAMP:bad"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(st.sampled_from(_EVENT_LINES), max_size=8), min_size=1, max_size=4),
+       st.lists(st.sampled_from(_CALENDAR_LINES), max_size=2), st.integers(0, 80), st.sampled_from(["\r\n", "\n"]),
+       st.booleans())
+def test_streaming_reader_reads_what_icalendar_reads(tmp_path_factory, events, head, fold, newline, blank):
+    """Whatever the streaming reader accepts, it reads exactly as icalendar.Calendar.from_ical does
+    (dates and their zones, parameters, addresses, rules, line numbers, errors); the rest it hands to icalendar."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0"] + head
+    for body in events:
+        lines += ["BEGIN:VEVENT"] + body + ["END:VEVENT"] + ([""] if blank else [])
+    lines.append("END:VCALENDAR")
+    text = "\r\n".join(lines) + "\r\n"
+    if fold:
+        text = _fold(text, fold, "\r\n")
+    path = tmp_path_factory.mktemp("ics") / "cal.ics"
+    path.write_bytes(text.replace("\r\n", newline).encode())
+    streamed, reference = _readings(path)
+    if streamed is not None:
+        assert streamed == reference
+
+
+def test_plain_exports_are_streamed(data, tmp_path):
+    """The samples (Outlook with VTIMEZONE, Google) are read by the streaming reader, not handed to icalendar."""
+    for path in [data / "calendar" / "outlook.ics", *sorted((data / "calendar" / "google").glob("*.ics"))]:
+        streamed, reference = _readings(path)
+        assert streamed is not None and streamed == reference

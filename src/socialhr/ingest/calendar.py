@@ -1,6 +1,6 @@
 """Import meetings from iCalendar (.ics) files: one file, a folder, or a .zip (Google, Outlook).
 
-Parsing is done by the maintained ``icalendar`` package; recurring series are
+Parsing follows the maintained ``icalendar`` package; recurring series are
 expanded with ``dateutil.rrule`` (RFC 5545 RRULE, RDATE, EXDATE, and
 RECURRENCE-ID overrides).
 
@@ -22,18 +22,50 @@ Rules (docs/connectors.md):
   (absences, holidays), events without a start, and the same occurrence (UID
   and start) exported in two calendars;
 * times keep their zone (TZID, UTC); floating times take the workspace's zone.
+
+How it reads (speed and memory)
+-------------------------------
+Parsing a whole export with ``icalendar.Calendar.from_ical`` costs about 2 ms
+an event and holds every event in memory. Instead each file is streamed twice,
+line by line, split at ``BEGIN:VEVENT``/``END:VEVENT`` with folded lines
+unfolded as RFC 5545 (and ``icalendar``) do:
+
+1. the first pass reads only what fixes the imported period and the moved
+   occurrences (``DTSTART``, ``DTSTAMP``, ``RECURRENCE-ID``, ``UID``);
+2. the second reads each event again and stores its occurrences, a chunk at a
+   time (:class:`~.messaging.InteractionSink`).
+
+Only the properties the rules use are read, and only in their plain forms
+(``NAME;PARAM=value:value`` without backslash escapes, RFC 6868 carets or
+parameter lists; dates ``YYYYMMDD[THHMMSS[Z]]``), with ``icalendar``'s own
+semantics: time zones come from ``icalendar``'s time-zone provider (which also
+learns the file's ``VTIMEZONE`` components), other date forms and recurrence
+rules go through ``icalendar``'s value types. An event with anything else (an
+alarm or other nested component, a line that is not plain, a repeated
+singular property) is parsed by ``icalendar.Event.from_ical``, and a file
+whose structure is not plain (stray line breaks, components that do not nest,
+bytes that are not UTF-8, no ``BEGIN:VCALENDAR`` first) is parsed whole by
+``icalendar`` as before, so odd input gets the same result and the same
+errors. The parts of a calendar that are not events (its properties, time
+zones, to-dos) are always checked by ``icalendar``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from array import array
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 
 import icalendar
+import numpy as np
 from dateutil import rrule as du_rrule
+from icalendar.parser import Contentline
+from icalendar.prop import vDDDTypes, vRecur
+from icalendar.timezone import tzp
 
 from ..errors import InputError
 from ..workspace import Workspace
@@ -45,6 +77,8 @@ from .messaging import InteractionSink, micros
 MAX_OCCURRENCES = 20_000  # per series, counted from its first start: a guard against rules that never stop
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6}Z?)?)", re.I)
 _UTC = dt.timezone.utc
+_EXTS = (".ics", ".ical", ".ifb")
+_READ_ERRORS = (ValueError, KeyError, IndexError)
 
 
 def import_calendar(ws: Workspace, path: str | Path, *, start: str | dt.date | None = None,
@@ -57,6 +91,8 @@ def import_calendar(ws: Workspace, path: str | Path, *, start: str | dt.date | N
     start, end
         The imported period (ISO dates, inclusive, in UTC); by default from the first
         event to the export time.
+    progress
+        Called as ``progress(events_read, None)`` after each file.
     """
     path = Path(path)
     if not path.exists():
@@ -64,12 +100,28 @@ def import_calendar(ws: Workspace, path: str | Path, *, start: str | dt.date | N
     lo = _day(start, "start")
     hi = _day(end, "end")
     zone = ZoneInfo(ws.settings["timezone"])
-    calendars = list(_read_calendars(path, ws.settings.get("archive_max_ratio", MAX_RATIO)))
+    if path.is_file() and path.suffix.lower() != ".zip":
+        return _run(ws, path, [_Source(path.parent / path.name, None, lambda: open(path, "rb"))], zone, lo, hi, progress)
+    with open_tree(path, max_ratio=ws.settings.get("archive_max_ratio", MAX_RATIO)) as tree:
+        members = list(iter_files(tree, _EXTS))
+        if not members:
+            raise InputError("no .ics files found", file=path,
+                             hint="Give an .ics file, or a folder or .zip holding .ics files (Google Calendar and Outlook exports).")
+        return _run(ws, path, [_Source(tree.path, m, _opener(tree, m)) for m in members], zone, lo, hi, progress)
+
+
+def _run(ws, path, sources, zone, lo, hi, progress) -> BatchResult:
     with Batch(ws, "calendar", path) as batch:
         if batch.is_duplicate:
             return batch.result
-        _Import(ws, batch, zone, calendars, lo, hi + 86_400_000_000 if hi is not None else None, progress).run()
+        _Import(ws, batch, zone, sources, lo, hi + 86_400_000_000 if hi is not None else None, progress).run()
     return batch.result
+
+
+def _opener(tree, member: str) -> Callable[[], Any]:
+    if tree.is_zip:
+        return lambda: io.BytesIO(tree.read(member))
+    return lambda: open(tree.path / member, "rb")
 
 
 def _day(value: Any, name: str) -> int | None:
@@ -85,93 +137,658 @@ def _day(value: Any, name: str) -> int | None:
     return micros(dt.datetime(value.year, value.month, value.day, tzinfo=_UTC))
 
 
-class _Cal:
-    """One parsed .ics: its events and the line each starts on."""
+# -- sources -----------------------------------------------------------------------------
 
-    def __init__(self, source: Path, member: str | None, events: list, lines: list[int]):
-        self.source, self.member, self.events, self.lines = source, member, events, lines
+class _Source:
+    """One .ics file: where it is, how to open it, and (after the first pass) how it reads."""
 
-    def error(self, message: str, index: int, field: str | None = None, hint: str | None = None) -> InputError:
-        line = self.lines[index] if index < len(self.lines) else None
+    def __init__(self, source: Path, member: str | None, open_: Callable[[], Any]):
+        self.source, self.member, self.open = source, member, open_
+        self.legacy: list[_Rec] | None = None  # the events, when the file is parsed whole by icalendar
+
+    @property
+    def name(self) -> str:
+        return self.member or self.source.name
+
+    def error(self, message: str, line: int | None, field: str | None = None, hint: str | None = None) -> InputError:
         return MemberError(message, source=self.source, member=self.member, line=line, field=field, hint=hint)
 
+    def records(self, light: bool, tz: "_Zones") -> Iterator["_Rec"]:
+        """The file's events in order, as records (light: only DTSTART, DTSTAMP, RECURRENCE-ID, UID)."""
+        if self.legacy is not None:
+            yield from self.legacy
+            return
+        with self.open() as f:
+            for index, (line, props, block) in enumerate(_scan(f, self, tz, check=light)):
+                rec = None if props is None else _fast_record(props, tz, light)
+                if rec is None:
+                    rec = _from_event(self._parse_event(block))
+                rec.line, rec.index = line, index
+                yield rec
 
-def _read_calendars(path: Path, max_ratio: float) -> Iterator[_Cal]:
-    if path.is_file() and path.suffix.lower() != ".zip":
-        yield _parse(path.read_bytes(), path.parent / path.name, None)
-        return
-    with open_tree(path, max_ratio=max_ratio) as tree:
-        found = False
-        for member in iter_files(tree, (".ics", ".ical", ".ifb")):
-            found = True
-            yield _parse(tree.read(member), tree.path, member)
-        if not found:
-            raise InputError("no .ics files found", file=path,
-                             hint="Give an .ics file, or a folder or .zip holding .ics files (Google Calendar and Outlook exports).")
+    def _parse_event(self, block: list[str]):
+        try:
+            return icalendar.Event.from_ical("\r\n".join(block) + "\r\n")
+        except _READ_ERRORS:  # icalendar cannot read the file: let it say so, as it reads the whole file
+            raise _Odd from None
+
+    def parse_whole(self) -> None:
+        """Parse the file whole with icalendar (odd files): same checks and errors as always."""
+        with self.open() as f:
+            data = f.read()
+        where = dict(source=self.source, member=self.member)
+        data = data.removeprefix(b"\xef\xbb\xbf")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise MemberError(f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})", **where,
+                              line=data.count(b"\n", 0, e.start) + 1,
+                              hint="iCalendar files are UTF-8 (RFC 5545); export the calendar again.") from None
+        if "BEGIN:VCALENDAR" not in text[:1000].upper():
+            raise MemberError("not an iCalendar file: it should start with BEGIN:VCALENDAR", **where, line=1,
+                              hint="Export the calendar as .ics (Google Calendar: Settings > Import & export; Outlook: Save calendar).")
+        lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip().upper() == "BEGIN:VEVENT"]
+        try:
+            cals = icalendar.Calendar.from_ical(text, multiple=True)
+        except _READ_ERRORS as e:
+            raise MemberError(f"cannot read this iCalendar file ({e})", **where,
+                              hint="The file may be truncated or damaged; export the calendar again.") from None
+        records = []
+        for index, ev in enumerate(ev for cal in cals for ev in cal.walk("VEVENT")):
+            rec = _from_event(ev)
+            rec.line, rec.index = (lines[index] if index < len(lines) else None), index
+            records.append(rec)
+        self.legacy = records
 
 
-def _parse(data: bytes, source: Path, member: str | None) -> _Cal:
-    where = dict(source=source, member=member)
-    data = data.removeprefix(b"\xef\xbb\xbf")
+class _Odd(Exception):
+    """The file is not plain enough for the streaming reader: parse it whole with icalendar."""
+
+
+class _Zones:
+    """TZID -> tzinfo through icalendar's provider (which knows the VTIMEZONEs parsed so far)."""
+
+    def __init__(self):
+        self.cache: dict[str, Any] = {}
+        self.values: dict[tuple[str, str | None], Any] = {}  # (value, TZID) -> date, datetime or _BROKEN
+
+    def get(self, tzid: str):
+        try:
+            return self.cache[tzid]
+        except KeyError:
+            tz = self.cache[tzid] = tzp.timezone(tzid)
+            return tz
+
+    def learn(self, block: list[str]) -> None:
+        """Parse a VTIMEZONE with icalendar, which caches the zone it defines."""
+        icalendar.Calendar.from_ical("BEGIN:VCALENDAR\r\n" + "\r\n".join(block) + "\r\nEND:VCALENDAR\r\n")
+        self.cache.clear()
+        self.values.clear()
+
+
+# -- the streaming reader ------------------------------------------------------------------
+
+# Line breaks for str.splitlines() (which numbered lines in errors) that are not RFC 5545's: a lone CR,
+# VT, FF, FS, GS, RS, NEL, LS, PS. A file holding one is read whole by icalendar.
+_ODD_BYTES = (b"\x0b", b"\x0c", b"\x1c", b"\x1d", b"\x1e", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
+_CHUNK = 1 << 20
+
+
+def _lines(f) -> Iterator[str]:
+    """The lines of a UTF-8 stream without their CRLF or LF, read a megabyte at a time
+    (each chunk completed to the end of its line). Raises _Odd for bytes that are not UTF-8
+    or line breaks that are not CRLF or LF."""
+    first = True
+    while True:
+        chunk = f.read(_CHUNK)
+        if not chunk:
+            return
+        if chunk[-1:] != b"\n":
+            chunk += f.readline()
+        if first:
+            chunk = chunk.removeprefix(b"\xef\xbb\xbf")
+            first = False
+        if chunk.count(b"\r") != chunk.count(b"\r\n") or any(b in chunk for b in _ODD_BYTES):
+            raise _Odd
+        try:
+            text = chunk.decode("utf-8")
+        except UnicodeDecodeError:
+            raise _Odd from None
+        yield from text.splitlines()
+_PV = r'(?:"[^"\x00-\x1f\x7f\\]*"|[^";:,\x00-\x1f\x7f\\]*)'
+_LINE = re.compile(rf'([A-Za-z0-9-]+)((?:;[A-Za-z0-9-]+={_PV}(?:,{_PV})*)*):(.*)', re.S)
+_PARAM = re.compile(rf';([A-Za-z0-9-]+)=({_PV}(?:,{_PV})*)')
+_COMPONENT = re.compile(r"[A-Za-z0-9-]+")
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9-]+(?=[;:])")
+_LIGHT_LINES = frozenset({"DTSTART", "DTSTAMP", "RECURRENCE-ID", "UID", "BEGIN", "END"})
+
+
+def _looks_begin(piece: str) -> bool:
+    last = piece[-1]
+    return (last == "T" or last == "t" or last.isspace()) and piece.strip().upper() == "BEGIN:VEVENT"
+
+
+def _scan(f, src: _Source, zones: _Zones, check: bool) -> Iterator[tuple[int, list | None, list[str]]]:
+    """The VEVENTs of a plain .ics stream: (line of BEGIN:VEVENT, [(NAME, params, value)] or None if the
+    event needs icalendar, the event's unfolded lines). Raises _Odd when the file is not plain.
+
+    With ``check`` (the first pass) the parts that are not events are parsed by icalendar: the
+    calendar's properties and components (errors as icalendar raises them), its VTIMEZONEs (learnt).
+    """
+    stack: list[str] = []
+    skeleton: list[str] = []  # what is not an event, for icalendar to check
+    zone_block: list[str] | None = None
+    event: list[str] | None = None
+    props: list | None = None
+    begin = 0
+    nested: list[str] = []
+    cur: str | None = None
+    cur_line = 0
+    continued = False
+    blank = False
+    lineno = 0
+    line_re, name_re, light_only = _LINE.fullmatch, _NAME_PREFIX.match, check
+    for s in _lines(f):
+        lineno += 1
+        if lineno == 1 and s.upper() != "BEGIN:VCALENDAR":
+            raise _Odd
+        c = s[:1]
+        if c == " " or c == "\t":
+            # (str.splitlines() numbered lines: a piece reading BEGIN:VEVENT must be one, unfolded)
+            if cur is None or blank or _looks_begin(s) or (not continued and _looks_begin(cur)):
+                raise _Odd
+            cur += s[1:]
+            continued = True
+            continue
+        if not s:
+            blank = True
+            continue
+        blank = False
+        if cur is None:
+            cur, cur_line, continued = s, lineno, False
+            continue
+        line, line_no = cur, cur_line
+        cur, cur_line, continued = s, lineno, False
+        # -- one logical (unfolded) line ---------------------------------------------------
+        if light_only and event is not None:
+            # The first pass reads four properties: a line that plainly names another one cannot change them.
+            m = name_re(line)
+            if m is not None and m.group().upper() not in _LIGHT_LINES:
+                event.append(line)
+                continue
+        m = line_re(line)
+        if m is None:
+            try:
+                name = Contentline(line).parts()[0].upper()
+            except ValueError:
+                name = ""
+            if name in ("BEGIN", "END"):
+                raise _Odd
+            if event is not None:
+                event.append(line)
+                props = None
+            elif zone_block is not None:
+                zone_block.append(line)
+            else:
+                skeleton.append(line)
+            continue
+        name, pstr, value = m.groups()
+        name = name.upper()
+        if name == "BEGIN" or name == "END":
+            if pstr or not _COMPONENT.fullmatch(value):
+                raise _Odd
+            value = value.upper()
+            if name == "BEGIN":
+                if not stack:
+                    if value != "VCALENDAR":
+                        raise _Odd
+                    skeleton.append(line)
+                elif event is not None:
+                    if value == "VEVENT":
+                        raise _Odd
+                    nested.append(value)
+                    event.append(line)
+                    props = None
+                    continue
+                elif len(stack) == 1 and value == "VEVENT":
+                    event, props, begin, nested = [line], [], line_no, []
+                    continue
+                elif value == "VEVENT" or value == "VCALENDAR":
+                    raise _Odd
+                elif len(stack) == 1 and value == "VTIMEZONE":
+                    zone_block = [line]
+                elif zone_block is not None:
+                    zone_block.append(line)
+                else:
+                    skeleton.append(line)
+                stack.append(value)
+            else:
+                if event is not None:
+                    event.append(line)
+                    if nested:
+                        if nested.pop() != value:
+                            raise _Odd
+                        continue
+                    if value != "VEVENT":
+                        raise _Odd
+                    yield begin, props, event
+                    event = props = None
+                    continue
+                if not stack or stack.pop() != value:
+                    raise _Odd
+                if zone_block is not None:
+                    zone_block.append(line)
+                    if len(stack) == 1:
+                        if check:
+                            try:
+                                zones.learn(zone_block)
+                            except _READ_ERRORS:
+                                raise _Odd from None
+                        zone_block = None
+                else:
+                    skeleton.append(line)
+            continue
+        if event is not None:
+            event.append(line)
+            if props is not None and not nested:
+                props.append((name, pstr, value))
+        elif not stack:
+            raise _Odd
+        elif zone_block is not None:
+            zone_block.append(line)
+        else:
+            skeleton.append(line)
+    if cur is not None:
+        # the last line: END:VCALENDAR in a plain file
+        m = line_re(cur)
+        if m is None or m.group(1).upper() != "END" or m.group(2) or event is not None or zone_block is not None \
+                or len(stack) != 1 or m.group(3).upper() != stack[0]:
+            raise _Odd
+        stack.pop()
+        skeleton.append(cur)
+    if stack or event is not None or lineno == 0:
+        raise _Odd
+    if check:
+        try:
+            icalendar.Calendar.from_ical("\r\n".join(skeleton) + "\r\n", multiple=True)
+        except _READ_ERRORS:
+            raise _Odd from None
+
+
+# -- events as records ---------------------------------------------------------------------
+
+class _Rec:
+    """What the rules read from one VEVENT (the same whether read by the streaming reader or icalendar)."""
+
+    __slots__ = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "uid", "cancelled",
+                 "end", "dur", "rrules", "rdates", "exdates", "organizer", "attendees")
+
+    def __init__(self):
+        self.line = self.index = None
+        self.has_start = False
+        self.start: Any = None  # date or datetime; None when present but unreadable
+        self.start_raw = ""
+        self.stamp = None  # datetime or None
+        self.has_rid = False
+        self.rid = None  # date or datetime or None
+        self.uid: str | None = None  # str(UID) when present
+        self.cancelled = False
+        self.end = None  # DTEND when a datetime
+        self.dur = None  # DURATION when a timedelta
+        self.rrules: list[str] | None = None
+        self.rdates: list[dt.datetime] = []
+        self.exdates: list[dt.datetime] = []
+        self.organizer: str | None = None
+        self.attendees: list[tuple[str, str, str, str | None]] = []  # (CUTYPE, ROLE, PARTSTAT, address)
+
+
+def _from_event(ev) -> _Rec:
+    """A record from an icalendar Event (the reference reading)."""
+    r = _Rec()
+    prop = ev.get("DTSTART")
+    if prop is not None:
+        r.has_start = True
+        value = _dt(prop)
+        if isinstance(value, dt.date):
+            r.start = value
+        else:
+            r.start_raw = _raw(prop)
+    stamp = ev.get("DTSTAMP")
+    if stamp is not None and isinstance(_dt(stamp), dt.datetime):
+        r.stamp = stamp.dt
+    rid = ev.get("RECURRENCE-ID")
+    if rid is not None:
+        r.has_rid = True
+        if isinstance(_dt(rid), dt.date):
+            r.rid = rid.dt
+    uid = ev.get("UID")
+    if uid is not None:
+        r.uid = str(uid)
+    r.cancelled = str(ev.get("STATUS", "")).upper() == "CANCELLED"
+    end = ev.get("DTEND")
+    if end is not None and isinstance(_dt(end), dt.datetime):
+        r.end = end.dt
+    d = ev.get("DURATION")
+    if d is not None and isinstance(_dt(d), dt.timedelta):
+        r.dur = d.dt
+    rules = ev.get("RRULE")
+    if rules is not None:
+        r.rrules = [_raw(rule) for rule in (rules if isinstance(rules, list) else [rules])]
+    for name, out in (("RDATE", r.rdates), ("EXDATE", r.exdates)):
+        props = ev.get(name)
+        for p in (props if isinstance(props, list) else [props] if props is not None else []):
+            if isinstance(p, str):  # unreadable (vBroken, whose .dts raises): no dates
+                continue
+            for x in getattr(p, "dts", None) or []:
+                when = _dt(x)
+                if isinstance(when, dt.datetime):
+                    out.append(when)
+    r.organizer = _address(ev.get("ORGANIZER"))
+    attendees = ev.get("ATTENDEE")
+    if attendees is None:
+        attendees = []
+    elif not isinstance(attendees, list):
+        attendees = [attendees]
+    for a in attendees:
+        params = getattr(a, "params", {})
+        r.attendees.append((str(params.get("CUTYPE", "INDIVIDUAL")).upper(), str(params.get("ROLE", "REQ-PARTICIPANT")).upper(),
+                            str(params.get("PARTSTAT", "NEEDS-ACTION")).upper(), _address(a)))
+    return r
+
+
+_NEEDED = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "UID", "STATUS", "RRULE", "RDATE",
+                     "EXDATE", "ORGANIZER", "ATTENDEE"})
+_LIGHT = frozenset({"DTSTART", "DTSTAMP", "RECURRENCE-ID", "UID"})
+_SINGULAR = frozenset({"DTSTART", "DTEND", "DURATION", "DTSTAMP", "RECURRENCE-ID", "UID", "STATUS", "ORGANIZER"})
+_DT_VALUES = frozenset({"DATE", "DATE-TIME"})
+_DTV = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:T([0-9]{2})([0-9]{2})([0-9]{2})(Z?))?")
+_BROKEN = object()
+_PLAIN_PARAM = re.compile(r"[^\s,^][^,^]*(?<=[^\s])|")  # an unquoted value icalendar keeps as it is
+
+
+class _Fallback(Exception):
+    pass
+
+
+def _param(params: dict[str, str], key: str) -> str | None:
+    v = params.get(key)
+    if v is None:
+        return None
+    if v[:1] == '"':
+        if len(v) < 2 or v[-1] != '"' or '"' in v[1:-1] or "^" in v:
+            raise _Fallback
+        return v[1:-1]
+    if not _PLAIN_PARAM.fullmatch(v):
+        raise _Fallback
+    return v
+
+
+_PARAM_NAMES = frozenset({"VALUE", "TZID", "EMAIL", "CUTYPE", "ROLE", "PARTSTAT"})
+_NO_PARAMS: dict[str, str] = {}
+_PCACHE: dict[str, dict[str, str] | None] = {}
+_MISS = object()
+
+
+def _params_of(pstr: str) -> dict[str, str] | None:
+    """The parameters the rules read, as icalendar gives them, or None when they need icalendar (cached)."""
+    hit = _PCACHE.get(pstr, _MISS)
+    if hit is _MISS:
+        raw = {}
+        for k, v in _PARAM.findall(pstr):
+            k = k.upper()
+            if k in _PARAM_NAMES:
+                raw[k] = v  # the last of a repeated parameter wins, as in icalendar
+        try:
+            hit = {k: _param(raw, k) for k in raw}
+        except _Fallback:
+            hit = None
+        if len(_PCACHE) > 100_000:
+            _PCACHE.clear()
+        _PCACHE[pstr] = hit
+    return hit  # type: ignore[return-value]
+
+
+def _fast_record(props: list, zones: _Zones, light: bool) -> _Rec | None:
+    """A record from the plain lines of an event, or None when it needs icalendar."""
+    r = _Rec()
+    seen: set[str] = set()
+    wanted = _LIGHT if light else _NEEDED
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise MemberError(f"not valid UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})", **where,
-                          line=data.count(b"\n", 0, e.start) + 1,
-                          hint="iCalendar files are UTF-8 (RFC 5545); export the calendar again.") from None
-    if "BEGIN:VCALENDAR" not in text[:1000].upper():
-        raise MemberError("not an iCalendar file: it should start with BEGIN:VCALENDAR", **where, line=1,
-                          hint="Export the calendar as .ics (Google Calendar: Settings > Import & export; Outlook: Save calendar).")
-    lines = [i + 1 for i, line in enumerate(text.splitlines()) if line.strip().upper() == "BEGIN:VEVENT"]
-    try:
-        cals = icalendar.Calendar.from_ical(text, multiple=True)
-    except (ValueError, KeyError, IndexError) as e:
-        raise MemberError(f"cannot read this iCalendar file ({e})", **where,
-                          hint="The file may be truncated or damaged; export the calendar again.") from None
-    events = [ev for cal in cals for ev in cal.walk("VEVENT")]
-    return _Cal(source, member, events, lines)
+        for name, pstr, value in props:
+            if name not in wanted:
+                continue
+            if name in _SINGULAR:
+                if name in seen:
+                    return None
+                seen.add(name)
+            if "\\" in value:
+                return None
+            if pstr:
+                params = _params_of(pstr)
+                if params is None:
+                    return None
+            else:
+                params = _NO_PARAMS
+            if name == "ATTENDEE" or name == "ORGANIZER":
+                if "VALUE" in params:
+                    return None
+                addr = _address_text(value, params.get("EMAIL"))
+                if name == "ORGANIZER":
+                    r.organizer = addr
+                else:
+                    r.attendees.append((params.get("CUTYPE", "INDIVIDUAL").upper(), params.get("ROLE", "REQ-PARTICIPANT").upper(),
+                                        params.get("PARTSTAT", "NEEDS-ACTION").upper(), addr))
+                continue
+            if name == "RDATE" or name == "EXDATE":
+                if name == "RDATE" and value == "":
+                    continue
+                tzid = params.get("TZID")
+                values = []
+                for part in value.split(","):
+                    v = _parse_dt(part, tzid, zones)
+                    if v is _BROKEN:
+                        values = []
+                        break
+                    values.append(v)
+                (r.rdates if name == "RDATE" else r.exdates).extend(v for v in values if isinstance(v, dt.datetime))
+                continue
+            vparam = params.get("VALUE")
+            if name in ("UID", "STATUS", "RRULE", "DURATION"):
+                if vparam is not None:
+                    return None
+                if name == "UID":
+                    r.uid = value
+                elif name == "STATUS":
+                    r.cancelled = value.upper() == "CANCELLED"
+                elif name == "RRULE":
+                    if r.rrules is None:
+                        r.rrules = []
+                    r.rrules.append(_rule_text(value))
+                else:
+                    d = _other_dt(value, None)
+                    r.dur = d if isinstance(d, dt.timedelta) else None
+                continue
+            # DTSTART, DTEND, DTSTAMP, RECURRENCE-ID
+            if vparam is not None and vparam.upper() not in _DT_VALUES:
+                return None
+            v = _parse_dt(value, params.get("TZID") if name != "DTSTAMP" else None, zones)
+            if v is not _BROKEN and not isinstance(v, dt.date):
+                return None  # a duration, time or period where a date belongs: let icalendar say it
+            if name == "DTSTART":
+                r.has_start = True
+                if v is _BROKEN:
+                    r.start_raw = value
+                else:
+                    r.start = v
+            elif name == "DTEND":
+                r.end = v if isinstance(v, dt.datetime) else None
+            elif name == "DTSTAMP":
+                r.stamp = v if isinstance(v, dt.datetime) else None
+            else:
+                r.has_rid = True
+                r.rid = None if v is _BROKEN else v
+    except _Fallback:
+        return None
+    return r
 
+
+def _parse_dt(value: str, tzid: str | None, zones: _Zones) -> Any:
+    """A DATE or DATE-TIME value as icalendar reads it (vDDDTypes), or _BROKEN (cached while no VTIMEZONE is learnt)."""
+    key = (value, tzid)
+    cache = zones.values
+    hit = cache.get(key)
+    if hit is None:
+        hit = _read_dt(value, tzid, zones)
+        if len(cache) > 100_000:
+            cache.clear()
+        cache[key] = hit
+    return hit
+
+
+def _read_dt(value: str, tzid: str | None, zones: _Zones) -> Any:
+    m = _DTV.fullmatch(value)
+    if m is None:
+        return _other_dt(value, tzid)
+    y, mo, d, hh, mm, ss, z = m.groups()
+    tz = zones.get(tzid) if tzid else None
+    try:
+        if hh is None:
+            if tz is not None:
+                return tzp.localize(dt.datetime(int(y), int(mo), int(d)), tz)
+            return dt.date(int(y), int(mo), int(d))
+        t = dt.datetime(int(y), int(mo), int(d), int(hh), int(mm), int(ss))
+    except ValueError:
+        return _BROKEN
+    if tz is not None:
+        return tzp.localize(t, tz)
+    if z:
+        return tzp.localize_utc(t)
+    return t
+
+
+_OTHER: dict[tuple[str, str | None], Any] = {}
+
+
+def _other_dt(value: str, tzid: str | None) -> Any:
+    """Any other date, date-time, duration or period value, parsed by icalendar (cached when it has no TZID,
+    whose meaning can change as VTIMEZONEs are learnt)."""
+    if tzid:
+        try:
+            return vDDDTypes.from_ical(value, tzid)
+        except (ValueError, TypeError):
+            return _BROKEN
+    key = (value, None)
+    hit = _OTHER.get(key)
+    if hit is None:
+        try:
+            hit = vDDDTypes.from_ical(value)
+        except (ValueError, TypeError):
+            hit = _BROKEN
+        if len(_OTHER) > 10_000:
+            _OTHER.clear()
+        _OTHER[key] = hit
+    return hit
+
+
+_RULES: dict[str, str] = {}
+
+
+def _rule_text(value: str) -> str:
+    """An RRULE as icalendar gives it back (vRecur re-serialised, or the raw text when it cannot read it)."""
+    hit = _RULES.get(value)
+    if hit is None:
+        try:
+            hit = _raw(vRecur(vRecur.from_ical(value)))
+        except (ValueError, TypeError):
+            hit = value
+        if len(_RULES) > 10_000:
+            _RULES.clear()
+        _RULES[value] = hit
+    return hit
+
+
+# -- the import ---------------------------------------------------------------------------
 
 class _Import:
-    def __init__(self, ws, batch, zone, calendars, lo, hi, progress):
-        self.ws, self.batch, self.zone, self.calendars = ws, batch, zone, calendars
+    def __init__(self, ws, batch, zone, sources: list[_Source], lo, hi, progress):
+        self.ws, self.batch, self.zone, self.sources = ws, batch, zone, sources
         self.lo, self.hi, self.progress = lo, hi, progress
         self.resolver = IdentityResolver(ws, batch.batch_id)
         self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"])
+        self.zones = _Zones()
         self.skip: dict[str, int] = {}
         self.left_out: dict[str, int] = {}
         self.naive = 0
         self.overridden = 0
         self.seen: set[tuple[str, int]] = set()
+        self.repeated: set[int] = set()  # hash() of UIDs on more than one event: only those can be duplicates
 
     def count(self, reason: str, n: int = 1) -> None:
         self.skip[reason] = self.skip.get(reason, 0) + n
 
-    def run(self) -> None:
+    def first_pass(self) -> tuple[int | None, int | None, dict[str, set[int]]]:
+        """Earliest start, latest start or stamp, moved occurrences; checks every file and DTSTART."""
         overrides: dict[str, set[int]] = {}
-        stamps, starts = [], []
-        for cal in self.calendars:
-            for i, ev in enumerate(cal.events):
-                start = self.start_of(cal, i, ev)
-                if start is not None:
-                    starts.append(start)
-                stamp = ev.get("DTSTAMP")
-                if stamp is not None and isinstance(_dt(stamp), dt.datetime):
-                    stamps.append(micros(stamp.dt, self.zone))
-                rid = ev.get("RECURRENCE-ID")
-                if rid is not None and isinstance(_dt(rid), dt.date):
-                    overrides.setdefault(str(ev.get("UID", "")), set()).add(self.us(rid.dt))
-        if not starts:
-            raise InputError("no events with a start time found", file=self.calendars[0].source if self.calendars else None,
+        lo = hi = None
+        first_error: InputError | None = None
+        uids = array("q")
+        for src in self.sources:
+            try:
+                f_lo, f_hi, f_over, f_uids, f_err = self.scan(src)
+            except _Odd:
+                src.parse_whole()
+                f_lo, f_hi, f_over, f_uids, f_err = self.scan(src)
+            if f_lo is not None:
+                lo = f_lo if lo is None else min(lo, f_lo)
+            if f_hi is not None:
+                hi = f_hi if hi is None else max(hi, f_hi)
+            for k, v in f_over.items():
+                overrides.setdefault(k, set()).update(v)
+            uids.extend(f_uids)
+            first_error = first_error or f_err
+        if first_error is not None:
+            raise first_error
+        if len(uids):
+            values, counts = np.unique(np.frombuffer(uids, dtype=np.int64), return_counts=True)
+            self.repeated = set(values[counts > 1].tolist())
+        return lo, hi, overrides
+
+    def scan(self, src: _Source):
+        lo = hi = None
+        overrides: dict[str, set[int]] = {}
+        uids = array("q")
+        error = None
+        name = src.name
+        for rec in src.records(True, self.zones):
+            try:
+                start = self.start_of(src, rec)
+            except InputError as e:
+                error = error or e
+                start = None
+            if start is not None:
+                lo = start if lo is None or start < lo else lo
+                hi = start if hi is None or start > hi else hi
+            if rec.stamp is not None:
+                s = micros(rec.stamp, self.zone)
+                hi = s if hi is None or s > hi else hi
+            if rec.rid is not None:
+                overrides.setdefault(rec.uid if rec.uid is not None else "", set()).add(self.us(rec.rid))
+            uids.append(hash(rec.uid if rec.uid else f"{name}#{rec.index}"))
+        return lo, hi, overrides, uids, error
+
+    def run(self) -> None:
+        lo, hi, overrides = self.first_pass()
+        if lo is None:
+            raise InputError("no events with a start time found", file=self.sources[0].source if self.sources else None,
                              hint="The calendar holds no meetings (VEVENT with DTSTART); check that you exported the right calendar.")
-        lo = self.lo if self.lo is not None else min(starts)
-        hi = self.hi if self.hi is not None else max(stamps + starts) + 1
+        lo = self.lo if self.lo is not None else lo
+        hi = self.hi if self.hi is not None else hi + 1
         self.period = (lo, hi)
         read = 0
-        for cal in self.calendars:
-            for i, ev in enumerate(cal.events):
+        for src in self.sources:
+            for rec in src.records(False, self.zones):
                 read += 1
-                self.event(cal, i, ev, overrides)
+                self.event(src, rec, overrides)
             if self.progress:
                 self.progress(read, None)
         stored = self.sink.finish()
@@ -191,7 +808,7 @@ class _Import:
                        dt.datetime.fromtimestamp(hi // 1_000_000, _UTC).isoformat()],
             "naive_timestamps": self.naive,
             "timezone_assumed": self.ws.settings["timezone"] if self.naive else None,
-            "files": len(self.calendars),
+            "files": len(self.sources),
         })
 
     # -- helpers -------------------------------------------------------------
@@ -200,104 +817,92 @@ class _Import:
             value = dt.datetime(value.year, value.month, value.day)
         return micros(value, self.zone)
 
-    def start_of(self, cal: _Cal, i: int, ev) -> int | None:
-        prop = ev.get("DTSTART")
-        if prop is None:
+    def start_of(self, src: _Source, rec: _Rec) -> int | None:
+        if not rec.has_start:
             return None
-        value = _dt(prop)
-        if not isinstance(value, dt.date):
-            raise cal.error(f"not a date or date-time: {_raw(prop)!r}", i, "DTSTART",
+        value = rec.start
+        if value is None:
+            raise src.error(f"not a date or date-time: {rec.start_raw!r}", rec.line, "DTSTART",
                             "Use the iCalendar form, e.g. 20260701T090000Z or DTSTART;TZID=Europe/Paris:20260701T090000.")
         if not isinstance(value, dt.datetime):
             return None
         return self.us(value)
 
-    def people(self, ev) -> tuple[str | None, list[str]]:
+    def people(self, rec: _Rec) -> tuple[str | None, list[str]]:
         """(organizer address, accepted attendees' addresses); others counted in left_out."""
-        organizer = _address(ev.get("ORGANIZER"))
-        attendees = ev.get("ATTENDEE")
-        if attendees is None:
-            attendees = []
-        elif not isinstance(attendees, list):
-            attendees = [attendees]
         accepted = []
-        for a in attendees:
-            params = getattr(a, "params", {})
-            cutype = str(params.get("CUTYPE", "INDIVIDUAL")).upper()
-            role = str(params.get("ROLE", "REQ-PARTICIPANT")).upper()
-            status = str(params.get("PARTSTAT", "NEEDS-ACTION")).upper()
+        left_out = self.left_out
+        for cutype, role, status, addr in rec.attendees:
             if cutype in ("ROOM", "RESOURCE"):
                 reason = "rooms_and_resources"
             elif role == "NON-PARTICIPANT":
                 reason = "non_participants"
             elif status == "ACCEPTED":
-                addr = _address(a)
                 if addr:
                     accepted.append(addr)
                     continue
                 reason = "no_address"
             else:
                 reason = status.lower().replace("-", "_")
-            self.left_out[reason] = self.left_out.get(reason, 0) + 1
-        return organizer, accepted
+            left_out[reason] = left_out.get(reason, 0) + 1
+        return rec.organizer, accepted
 
-    def event(self, cal: _Cal, i: int, ev, overrides: dict[str, set[int]]) -> None:
-        prop = ev.get("DTSTART")
-        if prop is None:
+    def event(self, src: _Source, rec: _Rec, overrides: dict[str, set[int]]) -> None:
+        if not rec.has_start:
             self.count("no_start")
             return
-        start = _dt(prop)
-        self.start_of(cal, i, ev)  # raises on a broken value
+        start = rec.start
+        self.start_of(src, rec)  # raises on a broken value
         if not isinstance(start, dt.datetime):
             self.count("all_day")
             return
-        if str(ev.get("STATUS", "")).upper() == "CANCELLED":
+        if rec.cancelled:
             self.count("cancelled")
             return
-        uid = str(ev.get("UID") or f"{cal.member or cal.source.name}#{i}")
-        duration = _duration(ev, start)
-        is_override = ev.get("RECURRENCE-ID") is not None
-        if ev.get("RRULE") is not None and not is_override:
-            occurrences = self.expand(cal, i, ev, start, overrides.get(uid, set()))
+        uid = rec.uid if rec.uid else f"{src.name}#{rec.index}"
+        duration = _duration(rec, start)
+        if rec.rrules is not None and not rec.has_rid:
+            occurrences = self.expand(src, rec, start, overrides.get(uid, set()))
         else:
             occurrences = [self.us(start)]
         if start.tzinfo is None:
             self.naive += 1
-        organizer, accepted = self.people(ev)
-        participants = list(dict.fromkeys(
-            [self.resolver.resolve(a) for a in ([organizer] if organizer else []) + accepted]))
-        context = self.ws.pseudonymiser.token("ical_uid", uid)
+        organizer, accepted = self.people(rec)
+        resolve = self.resolver.resolve
+        participants = list(dict.fromkeys([resolve(a) for a in ([organizer] if organizer else []) + accepted]))
+        context = None
         lo, hi = self.period
+        check = hash(uid) in self.repeated
         for when in occurrences:
             if not lo <= when < hi:
                 self.count("outside_period")
                 continue
-            if (uid, when) in self.seen:
-                self.count("duplicates")
-                continue
-            self.seen.add((uid, when))
+            if check:
+                if (uid, when) in self.seen:
+                    self.count("duplicates")
+                    continue
+                self.seen.add((uid, when))
             if len(participants) < 2:
                 self.count("fewer_than_two_participants")
                 continue
+            if context is None:
+                context = self.ws.pseudonymiser.token("ical_uid", uid)
             self.sink.add(when, "meeting", "meeting", participants[0], participants[1:], duration=duration,
                           context=context)
 
-    def expand(self, cal: _Cal, i: int, ev, start: dt.datetime, moved: set[int]) -> list[int]:
+    def expand(self, src: _Source, rec: _Rec, start: dt.datetime, moved: set[int]) -> list[int]:
         """Occurrence starts (µs, UTC) of a recurring event within the period, in local wall time."""
         tz = start.tzinfo or self.zone
         local = start.replace(tzinfo=None)
-        rules = ev.get("RRULE")
-        rules = rules if isinstance(rules, list) else [rules]
         lo, hi = self.period
         hi_local = dt.datetime.fromtimestamp(hi / 1e6, _UTC).astimezone(tz).replace(tzinfo=None) + dt.timedelta(days=1)
         out: set[int] = set()
-        for rule in rules:
-            text = _raw(rule)
+        for text in rec.rrules:
             text = _UNTIL.sub(lambda m: "UNTIL=" + _local_until(m.group(1), tz), text)
             try:
                 parsed = du_rrule.rrulestr(text, dtstart=local, ignoretz=True)
             except (ValueError, TypeError, KeyError, IndexError, OverflowError) as e:
-                raise cal.error(f"cannot read the recurrence rule {text!r} ({e})", i, "RRULE",
+                raise src.error(f"cannot read the recurrence rule {text!r} ({e})", rec.line, "RRULE",
                                 "Use an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO;UNTIL=20261231T000000Z; "
                                 "export the calendar again if it was not edited by hand.") from None
             n = 0
@@ -307,27 +912,24 @@ class _Import:
                         break
                     n += 1
                     if n > MAX_OCCURRENCES:
-                        raise cal.error(f"the recurrence rule {text!r} repeats more than {MAX_OCCURRENCES:,} times "
-                                        "before the end of the period", i, "RRULE",
+                        raise src.error(f"the recurrence rule {text!r} repeats more than {MAX_OCCURRENCES:,} times "
+                                        "before the end of the period", rec.line, "RRULE",
                                         "A meeting series this frequent is not a meeting; fix or remove the event, "
                                         "or import a shorter period (the start and end options).")
                     v = micros(occ.replace(tzinfo=tz))
                     if lo <= v < hi:
                         out.add(v)
             except (ValueError, OverflowError) as e:
-                raise cal.error(f"cannot expand the recurrence rule {text!r} ({e})", i, "RRULE",
+                raise src.error(f"cannot expand the recurrence rule {text!r} ({e})", rec.line, "RRULE",
                                 "Use an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO.") from None
-        for name, add in (("RDATE", True), ("EXDATE", False)):
-            props = ev.get(name)
-            for p in (props if isinstance(props, list) else [props] if props is not None else []):
-                for d in getattr(p, "dts", None) or []:
-                    when = _dt(d)
-                    if isinstance(when, dt.datetime):
-                        v = micros(when, tz)
-                        if add and lo <= v < hi:
-                            out.add(v)
-                        else:
-                            out.discard(v)
+        for when in rec.rdates:
+            v = micros(when, tz)
+            if lo <= v < hi:
+                out.add(v)
+            else:
+                out.discard(v)
+        for when in rec.exdates:
+            out.discard(micros(when, tz))
         self.overridden += len(out & moved)
         return sorted(out - moved)
 
@@ -363,23 +965,25 @@ def _local_until(value: str, tz) -> str:
 def _address(prop: Any) -> str | None:
     if prop is None:
         return None
-    text = str(prop).strip()
+    email = getattr(prop, "params", {}).get("EMAIL")
+    return _address_text(str(prop), str(email) if email else None)
+
+
+def _address_text(text: str, email: str | None) -> str | None:
+    text = text.strip()
     if text[:7].lower() == "mailto:":
         text = text[7:]
     if "@" not in text:
-        email = getattr(prop, "params", {}).get("EMAIL")
-        text = str(email) if email else ""
+        text = email or ""
     return text.strip() or None
 
 
-def _duration(ev, start: dt.datetime) -> float | None:
-    end = ev.get("DTEND")
-    if end is not None and isinstance(_dt(end), dt.datetime):
-        e = end.dt
+def _duration(rec: _Rec, start: dt.datetime) -> float | None:
+    e = rec.end
+    if e is not None:
         if (e.tzinfo is None) != (start.tzinfo is None):
             return None
         return max(0.0, (e - start).total_seconds() / 60)
-    d = ev.get("DURATION")
-    if d is not None and isinstance(_dt(d), dt.timedelta):
-        return max(0.0, d.dt.total_seconds() / 60)
+    if rec.dur is not None:
+        return max(0.0, rec.dur.total_seconds() / 60)
     return None
