@@ -24,6 +24,15 @@ def ws(tmp_path):
     workspace.close()
 
 
+@pytest.fixture
+def rostered(ws, data):
+    """A workspace holding the Workday sample roster (tests/data/roster/workday.csv: E001-E008)."""
+    from socialhr.ingest import ingest
+
+    ingest(ws, "roster", data / "roster" / "workday.csv")
+    return ws
+
+
 def _tables(ws: Workspace) -> list[str]:
     return [r[0] for r in ws.db.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY 1").fetchall()]
 

@@ -13,12 +13,6 @@ from socialhr.errors import InputError
 from socialhr.ingest import ingest
 
 
-@pytest.fixture
-def rostered(ws, data):
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    return ws
-
-
 def rows(ws):
     return sorted(ws.db.execute(
         'SELECT "timestamp", kind, sender, list_sort(recipients), weight, duration_minutes FROM interactions').fetchall())

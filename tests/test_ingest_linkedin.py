@@ -12,12 +12,6 @@ from socialhr.ingest import ingest
 from socialhr.ingest.linkedin import LINKEDIN_FILE, connections, forget_owner
 
 
-@pytest.fixture
-def roster_ws(ws, data):
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    return ws
-
-
 def _stored(ws) -> list[tuple]:
     path = ws.vault.dir / LINKEDIN_FILE
     if not path.exists():
@@ -29,8 +23,8 @@ def _stored(ws) -> list[tuple]:
             return []
 
 
-def test_connections_go_to_the_vault_only(roster_ws, data, snap):
-    ws = roster_ws
+def test_connections_go_to_the_vault_only(rostered, data, snap):
+    ws = rostered
     before = snap(ws)
     r = ingest(ws, "linkedin", data / "linkedin" / "Connections.csv", owner="grace.hopper@acme.example")
     assert (r.rows_read, r.rows_imported, r.skipped) == (4, 3, {"connections without a name": 1})
@@ -49,8 +43,8 @@ def test_connections_go_to_the_vault_only(roster_ws, data, snap):
     assert oct(os.stat(ws.vault.dir / LINKEDIN_FILE).st_mode & 0o777) == "0o600"
 
 
-def test_a_new_export_replaces_the_owners_earlier_one_and_consent_can_be_withdrawn(roster_ws, data, tmp_path):
-    ws = roster_ws
+def test_a_new_export_replaces_the_owners_earlier_one_and_consent_can_be_withdrawn(rostered, data, tmp_path):
+    ws = rostered
     ingest(ws, "linkedin", data / "linkedin" / "Connections.csv", owner="E003")
     # The same file from another owner is their own import, not a duplicate.
     assert ingest(ws, "linkedin", data / "linkedin" / "Connections.csv", owner="E004").status == "imported"
@@ -76,17 +70,17 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, owner, message", CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
-def test_bad_input_has_an_exact_message_and_stores_nothing(roster_ws, data, snap, name, owner, message):
-    before = snap(roster_ws), _stored(roster_ws)
+def test_bad_input_has_an_exact_message_and_stores_nothing(rostered, data, snap, name, owner, message):
+    before = snap(rostered), _stored(rostered)
     with pytest.raises(InputError) as e:
-        ingest(roster_ws, "linkedin", data / "linkedin" / name, owner=owner)
+        ingest(rostered, "linkedin", data / "linkedin" / name, owner=owner)
     assert str(e.value) == message
-    assert (snap(roster_ws), _stored(roster_ws)) == before
+    assert (snap(rostered), _stored(rostered)) == before
 
 
-def test_a_failure_inside_the_batch_rolls_the_linkedin_store_back(roster_ws, data, tmp_path, snap):
-    ingest(roster_ws, "linkedin", data / "linkedin" / "Connections.csv", owner="E003")
-    before = snap(roster_ws), _stored(roster_ws)
+def test_a_failure_inside_the_batch_rolls_the_linkedin_store_back(rostered, data, tmp_path, snap):
+    ingest(rostered, "linkedin", data / "linkedin" / "Connections.csv", owner="E003")
+    before = snap(rostered), _stored(rostered)
     newer = tmp_path / "Connections.csv"
     newer.write_text((data / "linkedin" / "Connections.csv").read_text().replace("Frances,Allen", "Fran,Allen"))
 
@@ -94,5 +88,5 @@ def test_a_failure_inside_the_batch_rolls_the_linkedin_store_back(roster_ws, dat
         raise RuntimeError("interrupted")
 
     with pytest.raises(RuntimeError):
-        ingest(roster_ws, "linkedin", newer, owner="E003", progress=fail)
-    assert (snap(roster_ws), _stored(roster_ws)) == before and len(before[1]) == 3
+        ingest(rostered, "linkedin", newer, owner="E003", progress=fail)
+    assert (snap(rostered), _stored(rostered)) == before and len(before[1]) == 3

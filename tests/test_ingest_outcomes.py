@@ -10,20 +10,14 @@ from socialhr.errors import InputError
 from socialhr.ingest import ingest
 
 
-@pytest.fixture
-def roster_ws(ws, data):
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    return ws
-
-
 def _rows(ws, batch_id):
     return ws.db.execute(
         'SELECT person, "date", kind, value, label FROM outcomes WHERE batch_id = ? ORDER BY person, "date", kind', [batch_id]
     ).fetchall()
 
 
-def test_sample_is_imported_with_pseudonyms_and_rules(roster_ws, data):
-    ws = roster_ws
+def test_sample_is_imported_with_pseudonyms_and_rules(rostered, data):
+    ws = rostered
     r = ingest(ws, "outcomes", data / "outcomes" / "outcomes.csv")
     assert (r.rows_read, r.rows_imported, r.skipped) == (9, 8, {"repeated rows": 1})
     assert r.notes["kinds"] == {"exit": 2, "performance": 3, "engagement": 2, "promotion": 1}
@@ -40,17 +34,17 @@ def test_sample_is_imported_with_pseudonyms_and_rules(roster_ws, data):
     assert not any("E00" in str(v) for row in rows for v in row)
 
 
-def test_workday_names_day_first_dates_and_emails(roster_ws, data):
-    r = ingest(roster_ws, "outcomes", data / "outcomes" / "workday_export.csv")
-    p = roster_ws.pseudonymiser.person
-    assert _rows(roster_ws, r.batch_id) == [
+def test_workday_names_day_first_dates_and_emails(rostered, data):
+    r = ingest(rostered, "outcomes", data / "outcomes" / "workday_export.csv")
+    p = rostered.pseudonymiser.person
+    assert _rows(rostered, r.batch_id) == [
         (p("E003"), dt.date(2026, 3, 31), "performance", 4.0, None),
         (p("E003"), dt.date(2026, 6, 15), "engagement", 80.0, None),
     ]
 
 
-def test_a_corrected_export_replaces_rows_and_the_same_file_changes_nothing(roster_ws, data, snap):
-    ws = roster_ws
+def test_a_corrected_export_replaces_rows_and_the_same_file_changes_nothing(rostered, data, snap):
+    ws = rostered
     ingest(ws, "outcomes", data / "outcomes" / "outcomes.csv")
     before = snap(ws)
     assert ingest(ws, "outcomes", data / "outcomes" / "outcomes.csv").status == "duplicate"
@@ -61,9 +55,9 @@ def test_a_corrected_export_replaces_rows_and_the_same_file_changes_nothing(rost
     assert ws.db.execute("SELECT count(*) FROM outcomes WHERE kind = 'performance'").fetchone()[0] == 3
 
 
-def test_date_format_reads_ambiguous_dates(roster_ws, data):
-    r = ingest(roster_ws, "outcomes", data / "outcomes" / "ambiguous_date.csv", date_format="%m/%d/%Y")
-    dates = [row[1] for row in _rows(roster_ws, r.batch_id)]
+def test_date_format_reads_ambiguous_dates(rostered, data):
+    r = ingest(rostered, "outcomes", data / "outcomes" / "ambiguous_date.csv", date_format="%m/%d/%Y")
+    dates = [row[1] for row in _rows(rostered, r.batch_id)]
     assert sorted(dates) == [dt.date(2026, 1, 4), dt.date(2026, 2, 4)]
 
 
@@ -81,12 +75,12 @@ CASES = [
 
 
 @pytest.mark.parametrize("name, message", CASES, ids=[c[0] for c in CASES])
-def test_bad_input_has_an_exact_message_and_stores_nothing(roster_ws, data, snap, name, message):
-    before = snap(roster_ws)
+def test_bad_input_has_an_exact_message_and_stores_nothing(rostered, data, snap, name, message):
+    before = snap(rostered)
     with pytest.raises(InputError) as e:
-        ingest(roster_ws, "outcomes", data / "outcomes" / name)
+        ingest(rostered, "outcomes", data / "outcomes" / name)
     assert str(e.value) == message
-    assert snap(roster_ws) == before
+    assert snap(rostered) == before
 
 
 def test_without_a_roster_every_person_is_unknown(ws, data, snap):

@@ -14,12 +14,6 @@ from socialhr.ingest import ingest
 from socialhr.workspace import Workspace
 
 
-@pytest.fixture
-def rostered(ws, data):
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    return ws
-
-
 def rows(ws):
     return sorted(ws.db.execute(
         'SELECT "timestamp", kind, sender, list_sort(recipients), weight FROM interactions').fetchall())

@@ -14,12 +14,6 @@ from socialhr.ingest import ingest
 BARBARA_ID = "00000005-1111-4222-8333-444455556605"
 
 
-@pytest.fixture
-def rostered(ws, data):
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    return ws
-
-
 def rows(ws):
     return sorted(ws.db.execute(
         'SELECT "timestamp", kind, sender, list_sort(recipients), weight FROM interactions WHERE kind <> \'broadcast\'').fetchall())
