@@ -181,13 +181,25 @@ class Vault:
         return out
 
 
+def groups_shown(sizes: Iterable[int], *, min_size: int = 5) -> list[bool]:
+    """Which groups an output may show: those with at least ``min_size`` members.
+
+    The one rule behind every group-level output (docs/privacy.md).
+
+    >>> groups_shown([4, 5, 12], min_size=5)
+    [False, True, True]
+    """
+    if min_size < 1:
+        raise PrivacyError("the minimum group size must be at least 1")
+    return [int(n) >= min_size for n in sizes]
+
+
 def withhold_small_groups(rows: list[dict], *, size_field: str = "size", min_size: int = 5) -> tuple[list[dict], int]:
     """Drop groups with fewer than ``min_size`` members; return (kept, withheld count).
 
     >>> withhold_small_groups([{"size": 4}, {"size": 5}], min_size=5)
     ([{'size': 5}], 1)
     """
-    if min_size < 1:
-        raise PrivacyError("the minimum group size must be at least 1")
-    kept = [r for r in rows if r[size_field] >= min_size]
+    shown = groups_shown([r[size_field] for r in rows], min_size=min_size)
+    kept = [r for r, ok in zip(rows, shown) if ok]
     return kept, len(rows) - len(kept)

@@ -49,6 +49,7 @@ from typing import Any, Sequence
 import igraph as ig
 import numpy as np
 
+from ..privacy import groups_shown
 from .graph import WindowGraph
 from .person_metrics import codes
 
@@ -120,7 +121,7 @@ def group_metrics(
 
     total_people = n
     rows: list[dict[str, Any]] = []
-    shown = size >= min_group_size
+    shown = np.array(groups_shown(size, min_size=min_group_size), dtype=bool)
     for g in range(k):
         if not shown[g]:
             continue
