@@ -57,7 +57,7 @@ def test_every_connector_file_imports_and_the_analysis_covers_every_month(analyz
 
 
 def test_exports_take_window_channel_and_dimension(analyzed, tmp_path):
-    _, ws, _, summary = analyzed
+    root, ws, _, summary = analyzed
     first = summary["windows"][0]["window_id"]
     out = tmp_path / "pm.csv"
     r = invoke("export", ws, "person_metrics", "--window", first, "-o", out)
@@ -78,6 +78,7 @@ def test_exports_take_window_channel_and_dimension(analyzed, tmp_path):
     assert {row["window_id"] for row in rows} == {w["window_id"] for w in summary["windows"]}
     assert all(row["size"] >= 5 for row in rows)
 
+    assert invoke("export", ws, "edges", "--channel", "all", "-o", tmp_path / "all_edges.csv").exit_code == 0
     out = tmp_path / "net.gexf"
     r = invoke("export", ws, "edges", "-o", out, "--identified")
     assert r.exit_code == 0, r.output
@@ -86,6 +87,18 @@ def test_exports_take_window_channel_and_dimension(analyzed, tmp_path):
     edges = graph.findall(".//g:edge", ns)
     assert len(edges) == summary["windows"][-1]["ties"]
     assert all(n.get("label", "").startswith("E") for n in graph.findall(".//g:node", ns))
+    # each node carries its own person's attributes (vivainsights' network_p2p once attached them to the wrong nodes)
+    import networkx as nx
+
+    G = nx.read_gexf(out)
+    with open(root / "src" / "roster.csv") as f:
+        roster = {row["employee_id"]: row for row in csv.DictReader(f)}
+    assert G.number_of_nodes() == summary["windows"][-1]["people"]
+    for _, attrs in G.nodes(data=True):
+        person = roster[attrs["label"]]
+        assert (attrs["department"], attrs["team"], attrs["location"]) == (person["department"], person["team"], person["location"])
+    weights = {(r["source"], r["target"]): float(r["weight"]) for r in csv.DictReader(open(tmp_path / "all_edges.csv"))}
+    assert {(u, v): d["weight"] for u, v, d in G.edges(data=True)} == pytest.approx(weights)
 
 
 @pytest.mark.parametrize("args, message", [
