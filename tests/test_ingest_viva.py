@@ -131,6 +131,6 @@ def test_viva_only_people_reach_the_network(ws, data):
 
     ingest(ws, "viva-p2p", data / "viva" / "p2p_monthly.csv", date_format="%m/%d/%Y")
     edges, _ = aggregate(ws, [Window("march", dt.date(2026, 3, 1), dt.date(2026, 4, 1))])
-    march = {(e["source"], e["target"]) for e in edges.to_pylist() if e["channel"] == "viva-p2p"}
+    march = {ch: {(e["source"], e["target"]) for e in edges.to_pylist() if e["channel"] == ch} for ch in ("all", "viva_strong", "viva_diverse")}
     a, b, c = (_viva(ws, f"a1f0c2d4-000{i}-4d2e-9a51-00000000000{i}") for i in (1, 2, 3))
-    assert march == {(a, b), (b, a), (a, c)}
+    assert march == {"all": {(a, b), (b, a), (a, c)}, "viva_strong": {(a, b), (b, a)}, "viva_diverse": {(a, b), (b, a), (a, c)}}

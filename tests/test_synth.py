@@ -128,7 +128,7 @@ def test_summary_matches_the_files(generated, roster, interactions):
     assert summary["people"] == len(roster) == PEOPLE
     assert summary["interactions"] == len(interactions)
     assert summary["exits"] == (roster["exit_date"] != "").sum()
-    assert set(summary["files"]) == {"roster", "interactions", "ground_truth"}
+    assert set(summary["files"]) == {"roster", "interactions", "ground_truth", "survey", "outcomes", "slack", "mbox", "ics"}
     assert all((out / p).exists() for p in summary["files"].values())
     assert not list(out.glob("*.partial"))
     fractions = [f for _, f in steps]

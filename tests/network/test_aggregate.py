@@ -68,16 +68,17 @@ def test_imported_ties_count_in_overlapping_windows(small):
     assert {k[0] for k in e if k[1:] == ("viva", "c", "d")} == {"2024-01", "2024-02", "2024-03"}
 
 
-def test_viva_scores_are_two_networks_and_only_the_strong_one_counts_in_all(small):
-    small.db.execute("INSERT INTO ties VALUES (1, 'c', 'd', '2024-01-01', '2024-01-31', 0.8, 'viva_strong', 'viva-p2p'), "
-                     "(1, 'c', 'd', '2024-01-01', '2024-01-31', 0.3, 'viva_diverse', 'viva-p2p'), "
+def test_viva_scores_are_two_networks_and_count_once_in_all(small):
+    small.db.execute("INSERT INTO ties VALUES (1, 'c', 'd', '2024-01-01', '2024-01-31', 0.3, 'viva_strong', 'viva-p2p'), "
+                     "(1, 'c', 'd', '2024-01-01', '2024-01-31', 0.8, 'viva_diverse', 'viva-p2p'), "
+                     "(1, 'd', 'c', '2024-01-01', '2024-01-31', 0.4, 'viva_diverse', 'viva-p2p'), "
                      "(1, 'd', 'c', '2024-01-01', '2024-01-31', 1.0, 'Who gives you energy?', 'survey')")
     e = edges_of(small)
-    assert e[("2024-01", "viva_strong", "c", "d")] == (0.8, 1)
-    assert e[("2024-01", "viva_diverse", "c", "d")] == (0.3, 1)
-    assert e[("2024-01", "all", "c", "d")] == (0.8, 1)
+    assert e[("2024-01", "viva_strong", "c", "d")] == (0.3, 1)
+    assert e[("2024-01", "viva_diverse", "c", "d")] == (0.8, 1)
+    assert e[("2024-01", "all", "c", "d")] == (0.8, 1)  # the larger score, one interaction
     assert e[("2024-01", "survey", "d", "c")] == (1.0, 1)
-    assert e[("2024-01", "all", "d", "c")] == (1.0, 1)
+    assert e[("2024-01", "all", "d", "c")] == (1.4, 2)  # a diverse-only Viva tie plus the survey
 
 
 @pytest.mark.parametrize("spec,expected", [

@@ -15,14 +15,15 @@ setting). Its rules, documented in docs/metrics.md:
   one interaction, in every window its period overlaps; its channel is its
   ``source_kind`` (``survey``), except Viva person-to-person ties, whose
   channel is their score (``viva_strong``, ``viva_diverse``: two networks of
-  the same pairs; only ``viva_strong`` enters channel ``all``);
+  the same pairs, which enter channel ``all`` once, with the larger score);
 - only people count: a sender or recipient is mapped to a person through the
   roster (person pseudonyms) or ``identities`` (tokens whose status is
   ``person``); everything else (external, unresolved) is dropped, as are
   self-ties;
 - the weight of u -> v in a window and channel is the sum of the weights of
   the interactions from u to v, rounded to 1e-9 so that engines that add in a
-  different order agree; channel ``all`` sums the channels;
+  different order agree; channel ``all`` sums the channels (Viva's two
+  scores of a pair counting once, the larger);
 - a tie exists when at least ``min_interactions`` interactions make it.
 """
 
@@ -43,7 +44,7 @@ from .windows import Window
 
 ALL_CHANNELS = "all"
 EDGE_COLUMNS = ["window_id", "channel", "source", "target", "weight", "interactions"]
-SECONDARY_CHANNEL = "viva_diverse"  # a channel that re-weights pairs another channel holds; not in ``all``
+VIVA_CHANNELS = ("viva_strong", "viva_diverse")  # two scores of the same Viva person-to-person ties
 _INPUT_TABLES = ("interactions", "identities", "people_history", "ties")
 _PAIR = ("window_id", "channel", "weight", "a", "b")
 
@@ -147,8 +148,11 @@ def tie_expression(
     per_channel = resolved.group_by(["window_id", "channel", "source", "target"]).aggregate(
         weight=resolved.weight.sum(), interactions=resolved.count()
     )
-    # viva_diverse re-scores the collaboration viva_strong already counts: left out of ``all``.
-    counted = per_channel.filter(per_channel.channel != SECONDARY_CHANNEL)
+    # Viva's two scores rate one collaboration: it enters ``all`` once, with the larger score.
+    source = per_channel.channel.isin(list(VIVA_CHANNELS)).ifelse(ibis.literal("viva-p2p"), per_channel.channel)
+    counted = per_channel.mutate(source_channel=source).group_by(["window_id", "source_channel", "source", "target"]).aggregate(
+        weight=per_channel.weight.max(), interactions=per_channel.interactions.max()
+    )
     combined = counted.group_by(["window_id", "source", "target"]).aggregate(
         weight=counted.weight.sum(), interactions=counted.interactions.sum()
     )
