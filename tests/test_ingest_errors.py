@@ -34,6 +34,11 @@ CASES = [
         "truncated.csv, line 3: cannot parse this line as CSV (unexpected end of data). A quoted field is not closed: the file may be truncated. Export it again.",
     ),
     (
+        # The last quoted field is never closed: the Arrow reader alone would take it as ending at the end of the file.
+        "roster", "roster/unclosed_quote.csv", {},
+        "unclosed_quote.csv, line 6: cannot parse this line as CSV (unexpected end of data). A quoted field is not closed: the file may be truncated. Export it again.",
+    ),
+    (
         "interactions", "interactions/bad_timestamp.csv", {},
         "bad_timestamp.csv, line 4, field 'timestamp': not a timestamp: 'yesterday at noon'. "
         "Use ISO 8601, e.g. 2026-03-02T09:30:00+01:00 (a time without an offset takes the workspace's time zone).",

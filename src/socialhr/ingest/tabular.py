@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -48,6 +49,9 @@ class TableSource:
     skip_lines: int = 0  # CSV/TSV: lines before the header (notes some exports put first)
     total_rows: int | None = None
     text_columns: list[str] = field(default_factory=list)  # JSON fields read as text, as in the file
+    header: list[str] = field(default_factory=list)  # every column name in the file, in order
+    _starts: "array[int] | None" = field(default=None, repr=False)  # multiline CSV: line of each row
+    _unclosed: tuple[int, str] | None = field(default=None, repr=False)
 
     @property
     def line_label(self) -> str:
@@ -61,6 +65,13 @@ class TableSource:
                 yield batch.rename_columns(self.columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, OSError) as e:
             raise self.diagnose(fallback=str(e)) from None
+        if self.multiline and self.format in ("csv", "tsv"):
+            # Arrow reads a quoted field left open at the end of the file (a
+            # truncated export) as if it were closed there; the line index's
+            # strict pass notices it.
+            self._row_lines()
+            if self._unclosed is not None:
+                raise self.diagnose(fallback=self._unclosed[1])
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         if self.format in ("csv", "tsv"):
@@ -101,16 +112,36 @@ class TableSource:
             return _nth_nonblank_line(self.path, row_index)
         if not self.multiline:
             return row_index + 2 + self.skip_lines
-        with open(self.path, encoding=self.encoding, newline="") as f:
-            for _ in range(self.skip_lines):
-                f.readline()
-            reader = csv.reader(f, delimiter="\t" if self.format == "tsv" else ",")
-            start = 1
-            for i, _ in enumerate(reader):
-                if i == row_index + 1:
-                    return start + self.skip_lines
-                start = reader.line_num + 1
-        return start + self.skip_lines
+        starts = self._row_lines()
+        if row_index < len(starts):
+            return starts[row_index]
+        return (starts[-1] + 1) if len(starts) else 2 + self.skip_lines
+
+    def _row_lines(self) -> "array[int]":
+        """The editor's line on which each data row starts (multiline CSV), found in one pass and kept.
+
+        The pass reads as the parser does (blank lines are not rows). It also
+        notes a quoted field left open at the end of the file, which the Arrow
+        reader accepts silently (see :meth:`batches`).
+        """
+        if self._starts is None:
+            starts = array("q")
+            self._unclosed = None
+            with open(self.path, encoding="utf-8-sig" if self.encoding == "utf-8" else self.encoding, newline="", errors="replace") as f:
+                for _ in range(self.skip_lines):
+                    f.readline()
+                reader = csv.reader(f, delimiter="\t" if self.format == "tsv" else ",", strict=True)
+                start = 1
+                try:
+                    for i, row in enumerate(reader):
+                        if i and row:
+                            starts.append(start + self.skip_lines)
+                        start = reader.line_num + 1
+                except csv.Error as e:
+                    # The record that could not be parsed starts at ``start``.
+                    self._unclosed = (start + self.skip_lines, str(e))
+            self._starts = starts
+        return self._starts
 
     def error(self, row_index: int, field: str | None, message: str, hint: str | None = None) -> InputError:
         return InputError(message, file=self.path, line=self.line_of(row_index), field=field, hint=hint, line_label=self.line_label)
@@ -177,6 +208,7 @@ def open_table(
         )
     header = _read_header(path, fmt, encoding, skip_lines if fmt in ("csv", "tsv") else 0)
     source = TableSource(path, fmt, [], [], encoding=encoding, multiline=multiline, skip_lines=skip_lines if fmt in ("csv", "tsv") else 0)
+    source.header = header
     if fmt == "parquet":
         source.total_rows = pq.ParquetFile(path).metadata.num_rows
     columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {}, source.skip_lines + 1)
@@ -372,11 +404,42 @@ def _diagnose_csv(src: TableSource) -> InputError | None:
                     )
                 start = reader.line_num + 1 + src.skip_lines
         except csv.Error as e:
+            if "unexpected end of data" in str(e):
+                # Name the line where the quote that is never closed opens.
+                start = _open_quote_line(src, start) or start
             return InputError(
                 f"cannot parse this line as CSV ({e})", file=src.path, line=start,
                 hint="A quoted field is not closed: the file may be truncated. Export it again.",
             )
     return None
+
+
+def _open_quote_line(src: TableSource, record_line: int) -> int | None:
+    """The line where a quoted field left open at the end of the file begins.
+
+    ``record_line`` is where the unfinished record starts; only the rest of
+    the file from there is read.
+    """
+    delim = "\t" if src.format == "tsv" else ","
+    field_start, unquoted, quoted, quote_in_quoted = range(4)
+    state, opened = field_start, None
+    with open(src.path, encoding="utf-8-sig" if src.encoding == "utf-8" else src.encoding, newline="", errors="replace") as f:
+        for lineno, text in enumerate(f, 1):
+            if lineno < record_line:
+                continue
+            for ch in text:
+                if state == quoted:
+                    if ch == '"':
+                        state = quote_in_quoted
+                elif ch == '"' and state in (field_start, quote_in_quoted):
+                    if state == field_start:
+                        opened = lineno
+                    state = quoted
+                elif ch == delim or ch in "\r\n":
+                    state = field_start
+                else:
+                    state = unquoted
+    return opened if state == quoted else None
 
 
 def _diagnose_jsonl(src: TableSource) -> InputError | None:
