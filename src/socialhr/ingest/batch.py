@@ -113,6 +113,18 @@ class Batch:
             self.ws.db.execute("ROLLBACK")
             self.ws.vault.rollback()
 
+    def restart(self) -> None:
+        """Undo everything written so far and begin again, keeping the batch id.
+
+        For an importer whose fast bulk path failed and that reruns the
+        file on a slower path to find the exact bad line.
+        """
+        if self._open:
+            self.ws.db.execute("ROLLBACK")
+            self.ws.vault.rollback()
+            self.ws.db.execute("BEGIN")
+            self.ws.vault.begin()
+
     @property
     def is_duplicate(self) -> bool:
         return self.duplicate_of is not None

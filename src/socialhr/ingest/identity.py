@@ -138,9 +138,12 @@ def _dedupe(lists: pa.ListArray) -> pa.ListArray:
     flat = lists.flatten()
     if len(flat) == 0:
         return lists
-    parents = pc.list_parent_indices(lists)
-    pairs = pa.table({"p": parents, "v": flat}).group_by(["p", "v"]).aggregate([])
-    if pairs.num_rows == len(flat):
+    # One integer per (list, value) pair: repeats show as fewer distinct pairs.
+    codes = pc.dictionary_encode(flat)
+    parents = pc.list_parent_indices(lists).cast(pa.int64())
+    values = pc.fill_null(codes.indices, -1).cast(pa.int64())
+    pairs = pc.add(pc.multiply(parents, len(codes.dictionary) + 1), values)
+    if pc.count_distinct(pairs).as_py() == len(flat):
         return lists
     out = []
     for lst in lists.to_pylist():
