@@ -31,7 +31,7 @@ from .communities import agreement, leiden_communities, modularity
 from .graph import WindowGraph, pair_positions
 from .groups import group_metrics
 from .org_metrics import channel_metrics, org_metrics
-from .person_metrics import codes, person_metrics, tie_counts
+from .person_metrics import codes, local_metrics, start_shortest_path_metrics, tie_counts, with_shortest_paths
 from .roster import group_dimensions, roster_at
 from .windows import Window, check_spec, make_windows
 
@@ -147,34 +147,16 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
     n = wg.n
 
     workers = opts.network_workers or os.cpu_count() or 1
-    person, meta = person_metrics(
+    # The shortest-path searches run in worker processes while everything that does not need them is computed here.
+    finish = start_shortest_path_metrics(
         wg, exact_limit=opts.exact_betweenness_limit, samples=opts.betweenness_samples, seed=opts.network_seed, workers=workers
     )
+    local = local_metrics(wg)
     community = leiden_communities(wg, seed=opts.network_seed, resolution=opts.leiden_resolution)
     dept, team = codes(roster["department"]), codes(roster["team"])
-    person.update(tie_counts(wg, team=team, department=dept, community=community, strong_weight=opts.strong_tie_weight))
-    person.update(brokerage_roles(wg, dept))
-    isolated = isolated_people(person["network_size"], share=opts.isolation_share)
-
-    org = org_metrics(wg, person, strong_weight=opts.strong_tie_weight)
-    org.update(channel_metrics(wg))
-    org["isolated_people"] = int(isolated.sum())
-    org.update({
-        "channel": ALL_CHANNELS,
-        "communities": int(community.max() + 1) if n else 0,
-        "modularity_communities": modularity(wg, community) if n else None,
-        "modularity_department": modularity(wg, dept) if n else None,
-        "modularity_team": modularity(wg, team) if n else None,
-    })
-    for name, labels in (("department", dept), ("team", team)):
-        agree = agreement(community, labels)
-        org[f"nmi_{name}"], org[f"ari_{name}"] = agree["nmi"], agree["ari"]
-    org_rows = [org]
-    edge_tables = [_edge_rows(w, ALL_CHANNELS, wg, all_edges, opts)]
-    for channel in sorted(channels):
-        cg = _graph(nodes, channels[channel])
-        org_rows.append({"channel": channel, "people": n, **channel_metrics(cg)})
-        edge_tables.append(_edge_rows(w, channel, cg, channels[channel], opts))
+    local.update(tie_counts(wg, team=team, department=dept, community=community, strong_weight=opts.strong_tie_weight))
+    local.update(brokerage_roles(wg, dept))
+    isolated = isolated_people(local["network_size"], share=opts.isolation_share)
 
     group_rows, matrix_rows, withheld_rows = [], [], []
     for dim in group_dimensions(roster):
@@ -184,6 +166,30 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
         group_rows += rows
         matrix_rows += [dict(m, window_id=w.id, dimension=dim) for m in matrix]
         withheld_rows.append({"window_id": w.id, "dimension": dim, "groups_shown": len(rows), "groups_withheld": withheld, "min_group_size": opts.min_group_size})
+
+    structure = channel_metrics(wg)
+    structure["isolated_people"] = int(isolated.sum())
+    structure.update({
+        "channel": ALL_CHANNELS,
+        "communities": int(community.max() + 1) if n else 0,
+        "modularity_communities": modularity(wg, community) if n else None,
+        "modularity_department": modularity(wg, dept) if n else None,
+        "modularity_team": modularity(wg, team) if n else None,
+    })
+    for name, labels in (("department", dept), ("team", team)):
+        agree = agreement(community, labels)
+        structure[f"nmi_{name}"], structure[f"ari_{name}"] = agree["nmi"], agree["ari"]
+    channel_rows = []
+    edge_tables = [_edge_rows(w, ALL_CHANNELS, wg, all_edges, opts)]
+    for channel in sorted(channels):
+        cg = _graph(nodes, channels[channel])
+        channel_rows.append({"channel": channel, "people": n, **channel_metrics(cg)})
+        edge_tables.append(_edge_rows(w, channel, cg, channels[channel], opts))
+
+    person, meta = with_shortest_paths(local, finish)
+    org = org_metrics(wg, person, strong_weight=opts.strong_tie_weight)
+    org.update(structure)
+    org_rows = [org, *channel_rows]
 
     people = {
         "window_id": pa.array([w.id] * n, pa.string()),

@@ -31,7 +31,7 @@ import os
 import pickle
 import subprocess
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import igraph as ig
 import numpy as np
@@ -189,10 +189,24 @@ def shortest_path_metrics(
     run by a pool of processes (each holding a copy of G). The result is the
     same as in one process.
     """
+    return start_shortest_path_metrics(
+        wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers, betweenness=betweenness, harmonic=harmonic
+    )()
+
+
+def start_shortest_path_metrics(
+    wg: WindowGraph, *, exact_limit: int, samples: int, seed: int, workers: int = 1,
+    betweenness: bool = True, harmonic: bool = True,
+) -> Callable[[], tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]]:
+    """Start :func:`shortest_path_metrics`; return a function that waits for and returns its result.
+
+    With worker processes, the caller can compute other metrics while they
+    search (``analyze`` does); without, the work is done when the result is asked for.
+    """
     n = wg.n
     exact = {"method": "exact"}
     if n <= 1:
-        return np.zeros(n), np.zeros(n), {"betweenness": exact, "harmonic_closeness": exact}
+        return lambda: (np.zeros(n), np.zeros(n), {"betweenness": exact, "harmonic_closeness": exact})
     src = _sources(n, exact_limit, samples, seed)
     k = n if src is None else len(src)
     meta = exact if src is None else {"method": "sampled", "sources": int(k), "seed": seed, "error_bound": error_bound(n, k)}
@@ -209,10 +223,13 @@ def shortest_path_metrics(
         tasks += [("hc", None if not parallel else c) for c in chunks]
     elif harmonic:
         tasks += [("hs", c) for c in _chunks(people, workers if parallel else 1, _CHUNK)]
-    if parallel:
-        results = _run_pool(wg, tasks, workers)
-    else:
-        results = [_compute(wg.G, kind, items) for kind, items in tasks]
+    collect = _start_pool(wg, tasks, workers) if parallel else (lambda: [_compute(wg.G, kind, items) for kind, items in tasks])
+    return lambda: _combine(n, k, src, tasks, collect(), meta, betweenness=betweenness, harmonic=harmonic)
+
+
+def _combine(n: int, k: int, src: np.ndarray | None, tasks: list[tuple[str, list[int] | None]], results: list[np.ndarray],
+             meta: dict[str, Any], *, betweenness: bool, harmonic: bool) -> tuple[np.ndarray | None, np.ndarray | None, dict[str, Any]]:
+    """Normalise and assemble the chunks' raw results."""
     bt_raw = sum((r for (kind, _), r in zip(tasks, results) if kind == "bt"), np.zeros(n))
     hc_parts = [(kind, items, r) for (kind, items), r in zip(tasks, results) if kind in ("hc", "hs")]
     bt = hc = None
@@ -254,9 +271,10 @@ def _compute(g: ig.Graph, kind: str, items: list[int] | None) -> np.ndarray:
         return np.where(np.isfinite(d) & (d > 0), 1.0 / d, 0.0).sum(axis=0)
 
 
-def _run_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], workers: int) -> list[np.ndarray]:
-    """Run ``tasks`` in ``workers`` child Python processes, each given G and every workers-th task.
+def _start_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], workers: int) -> Callable[[], list[np.ndarray]]:
+    """Start ``tasks`` in ``workers`` child Python processes, each given G and every workers-th task.
 
+    Returns the function that waits for their results, in task order.
     Plain child processes rather than multiprocessing: a 'spawn' pool would
     re-run the caller's unguarded script, and 'fork' copies DuckDB's threads.
     """
@@ -272,15 +290,19 @@ def _run_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], worker
         proc.stdin.write(pickle.dumps((wg.n, wg.src, wg.dst, share), protocol=pickle.HIGHEST_PROTOCOL))
         proc.stdin.close()
         procs.append(proc)
-    results: list[np.ndarray] = [np.zeros(0)] * len(tasks)
-    for i, proc in enumerate(procs):
-        assert proc.stdout is not None
-        data = proc.stdout.read()
-        if proc.wait() != 0:
-            raise RuntimeError(f"a shortest-path worker process failed (exit status {proc.returncode})")
-        for j, r in zip(range(i, len(tasks), workers), pickle.loads(data)):
-            results[j] = r
-    return results
+
+    def collect() -> list[np.ndarray]:
+        results: list[np.ndarray] = [np.zeros(0)] * len(tasks)
+        for i, proc in enumerate(procs):
+            assert proc.stdout is not None
+            data = proc.stdout.read()
+            if proc.wait() != 0:
+                raise RuntimeError(f"a shortest-path worker process failed (exit status {proc.returncode})")
+            for j, r in zip(range(i, len(tasks), workers), pickle.loads(data)):
+                results[j] = r
+        return results
+
+    return collect
 
 
 def _worker_main() -> None:
@@ -370,12 +392,26 @@ def person_metrics(
         Metric name -> array over ``wg.nodes``; metadata saying how
         betweenness and harmonic closeness were computed, with error bounds.
     """
+    finish = start_shortest_path_metrics(wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers)
+    return with_shortest_paths(local_metrics(wg), finish)
+
+
+def with_shortest_paths(local: dict[str, np.ndarray], finish: Callable[[], tuple]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``local`` with betweenness and harmonic closeness (from ``finish``) in their place after PageRank."""
+    bt, hc, meta = finish()
+    out = {}
+    for name, values in local.items():
+        out[name] = values
+        if name == "pagerank":
+            out["betweenness"], out["harmonic_closeness"] = bt, hc
+    return out, meta
+
+
+def local_metrics(wg: WindowGraph) -> dict[str, np.ndarray]:
+    """The person metrics that need no all-pairs shortest paths: degrees, strengths, PageRank, clustering, Burt's."""
     out = degrees(wg)
     out["pagerank"] = pagerank(wg)
-    out["betweenness"], out["harmonic_closeness"], meta = shortest_path_metrics(
-        wg, exact_limit=exact_limit, samples=samples, seed=seed, workers=workers
-    )
     out["clustering"] = clustering(wg)
     out["constraint"] = constraint(wg)
     out["effective_size"] = effective_size(wg)
-    return out, meta
+    return out
