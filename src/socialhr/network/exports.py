@@ -39,11 +39,17 @@ def resolve_window(ws: Any, window: str | None = None) -> str | None:
     return window
 
 
-def _check_value(ws: Any, table: str, column: str, value: str, option: str) -> None:
-    """Refuse a --channel or --dimension value the last analysis does not have, naming those it has."""
+def _value_filter(ws: Any, table: str, column: str, value: str | None) -> str:
+    """`` AND column = value`` for a --channel or --dimension option (empty without one).
+
+    Refuses a value the last analysis does not have, naming those it has.
+    """
+    if not value:
+        return ""
     known = [r[0] for r in ws.db.execute(f"SELECT DISTINCT {column} FROM {table} ORDER BY 1").fetchall()]
     if value not in known:
-        raise SocialHRError(f"no {option} '{value}' in the last analysis", hint=f"{option.capitalize()}s: {', '.join(map(str, known)) or 'none'}.")
+        raise SocialHRError(f"no {column} '{value}' in the last analysis", hint=f"{column.capitalize()}s: {', '.join(map(str, known)) or 'none'}.")
+    return f" AND {column} = {_literal(value)}"
 
 
 def _where(ws: Any, window: str | None, *, alias: str = "") -> str:
@@ -146,18 +152,12 @@ def person_metrics_query(ws: Any, *, window: str | None = None, **_: Any) -> str
 
 @exportable("group_metrics", help="Metrics of each department, team, location, level and attribute group; small groups withheld.")
 def group_metrics_query(ws: Any, *, window: str | None = None, dimension: str | None = None, **_: Any) -> str:
-    if dimension:
-        _check_value(ws, "group_metrics", "dimension", dimension, "dimension")
-    dim = f" AND dimension = {_literal(dimension)}" if dimension else ""
-    return f'SELECT * FROM group_metrics WHERE {_where(ws, window)}{dim} ORDER BY window_id, dimension, "group"'
+    return f'SELECT * FROM group_metrics WHERE {_where(ws, window)}{_value_filter(ws, "group_metrics", "dimension", dimension)} ORDER BY window_id, dimension, "group"'
 
 
 @exportable("group_matrix", help="Ties and weight from each group to each other group (both shown groups only).")
 def group_matrix_query(ws: Any, *, window: str | None = None, dimension: str | None = None, **_: Any) -> str:
-    if dimension:
-        _check_value(ws, "group_matrix", "dimension", dimension, "dimension")
-    dim = f" AND dimension = {_literal(dimension)}" if dimension else ""
-    return f"SELECT * FROM group_matrix WHERE {_where(ws, window)}{dim} ORDER BY window_id, dimension, from_group, to_group"
+    return f"SELECT * FROM group_matrix WHERE {_where(ws, window)}{_value_filter(ws, 'group_matrix', 'dimension', dimension)} ORDER BY window_id, dimension, from_group, to_group"
 
 
 @exportable("org_metrics", help="Whole-organization figures per window and channel (channel 'all': everything).")
@@ -172,9 +172,7 @@ def org_metrics_query(ws: Any, *, window: str | None = None, **_: Any) -> str:
     writers={".gexf": write_gexf, ".graphml": write_graphml},
 )
 def edges_query(ws: Any, *, window: str | None = None, channel: str | None = None, **_: Any) -> str:
-    if channel:
-        _check_value(ws, "network_edges", "channel", channel, "channel")
-    ch = f" AND channel = {_literal(channel)}" if channel else ""
+    ch = _value_filter(ws, "network_edges", "channel", channel)
     return (
         "SELECT source, target, channel, weight, interactions, reciprocated, strong, window_id "
         f"FROM network_edges WHERE {_where(ws, window)}{ch} ORDER BY window_id, channel, source, target"
