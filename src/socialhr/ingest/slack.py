@@ -187,14 +187,15 @@ class _Import:
         direct = kind in ("dm", "mpim")
         threads: dict[str, dict[str, None]] = {}  # thread_ts -> parent author then repliers (an ordered set)
         sink, skip, who, tree = self.sink, self.skip, self.who, self.tree
-        excluded = self.excluded
+        excluded, known = self.excluded, self.person
+        others: dict[str, list[str]] = {}  # sender -> the other members (a direct conversation's recipients)
         for member in files:
             messages = tree.json(member)
             if not isinstance(messages, list):
                 raise tree.error(f"expected a list of messages, found {_type(messages)}", member,
                                  hint="Each day file of a Slack export is a JSON array of messages.")
+            self.read += len(messages)
             for i, msg in enumerate(messages):
-                self.read += 1
                 if not isinstance(msg, dict):
                     raise tree.error(f"expected a message object, found {_type(msg)}", member, line=i + 1,
                                      line_label="message", hint="The file may be damaged; export it again.")
@@ -216,7 +217,9 @@ class _Import:
                     reason = excluded.get(uid, "bots")
                     skip[reason] = skip.get(reason, 0) + 1
                     continue
-                sender = who(uid)
+                sender = known.get(uid) if uid is not None else None
+                if sender is None:
+                    sender = who(uid)
                 if sender is None:
                     skip["no_sender"] = skip.get("no_sender", 0) + 1
                     continue
@@ -234,13 +237,15 @@ class _Import:
                         if p is not None and p != sender:
                             mentioned.append(p)
                 if direct:
-                    recipients = other_members(members, sender)
+                    recipients = others.get(sender)
+                    if recipients is None:
+                        recipients = others[sender] = other_members(members, sender)
                     if recipients:
                         sink.add(us, "slack", "message", sender, recipients)
                     else:
                         skip["no_recipients"] = skip.get("no_recipients", 0) + 1
                         continue
-                    extra = [m for m in dict.fromkeys(mentioned) if m not in recipients]
+                    extra = [m for m in dict.fromkeys(mentioned) if m not in recipients] if mentioned else None
                     if extra:
                         sink.add(us, "slack", "mention", sender, extra)
                     continue
@@ -262,7 +267,7 @@ class _Import:
                         sink.add(us, "slack", "reply", sender, replied, context=group)
                 elif thread is not None or msg.get("reply_count"):
                     threads[ts] = {sender: None}
-                extra = [m for m in dict.fromkeys(mentioned) if m not in replied]
+                extra = [m for m in dict.fromkeys(mentioned) if m not in replied] if mentioned else None
                 if extra:
                     sink.add(us, "slack", "mention", sender, extra, context=group)
                 if replied or extra:
@@ -288,12 +293,18 @@ def _root(tree: Tree) -> str:
 
 
 def _micros(ts: Any) -> int | None:
-    """Slack's "1782897300.000200" as microseconds since the epoch."""
-    if not isinstance(ts, str):
+    """Slack's "1782897300.000200" as microseconds since the epoch.
+
+    >>> _micros("1782897300.000200"), _micros("1782897300.5"), _micros("1782897300"), _micros("１２.5"), _micros("12.²")
+    (1782897300000200, 1782897300500000, 1782897300000000, None, None)
+    """
+    if not isinstance(ts, str) or not ts.isascii():
         return None
     sec, _, frac = ts.partition(".")
     if not sec.isdigit() or (frac and not frac.isdigit()):
         return None
+    if len(frac) == 6:  # what Slack writes
+        return int(sec + frac)
     return int(sec) * 1_000_000 + int((frac + "000000")[:6])
 
 
