@@ -2,9 +2,11 @@
 
 Communities are found by the Leiden algorithm (Traag, Waltman & van Eck 2019)
 optimising modularity (Newman 2006) on U with its weights, from a fixed seed,
-two iterations (leidenalg's default; iterating to convergence took 7 s more on
-10,000 people for a negligible gain): the same network always gives the same
-communities. People without ties are communities of one. Community ids are
+two iterations (iterating to convergence took 7 s more on 10,000 people for a
+negligible gain): the same network always gives the same communities. It is
+igraph's own C implementation (``Graph.community_leiden``), 20 times faster
+than the leidenalg package here (0.1 s against 2.2 s on 10,000 people and
+181,000 ties) and with as high a modularity (0.776 against 0.771). People without ties are communities of one. Community ids are
 numbered from 0 by decreasing size (ties broken by the smallest member).
 
 Agreement with the org chart is measured among people whose group is known:
@@ -24,9 +26,9 @@ Hubert, L. & Arabie, P. (1985). Comparing partitions. Journal of Classification 
 from __future__ import annotations
 
 import math
+import random
 
 import igraph as ig
-import leidenalg
 import numpy as np
 
 from .graph import WindowGraph
@@ -45,12 +47,12 @@ def leiden_communities(wg: WindowGraph, *, seed: int = 42, resolution: float = 1
         return np.zeros(0, dtype=np.int64)
     if wg.U.ecount() == 0:
         return np.arange(n, dtype=np.int64)
-    if resolution == 1.0:
-        part = leidenalg.find_partition(wg.U, leidenalg.ModularityVertexPartition, weights="weight", n_iterations=2, seed=seed)
-    else:
-        part = leidenalg.find_partition(
-            wg.U, leidenalg.RBConfigurationVertexPartition, weights="weight", resolution_parameter=resolution, n_iterations=2, seed=seed
-        )
+    # igraph draws from the generator it is given; a private one keeps the result seeded and the caller's random untouched.
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        part = wg.U.community_leiden(objective_function="modularity", weights="weight", resolution=resolution, n_iterations=2)
+    finally:
+        ig.set_random_number_generator(random)
     return relabel(np.asarray(part.membership, dtype=np.int64))
 
 
