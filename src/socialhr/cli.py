@@ -62,14 +62,15 @@ def _open(workspace: Path, *, read_only: bool = False):
     return Workspace.open(workspace, read_only=read_only)
 
 
-def _parse_map(pairs: list[str] | None) -> dict[str, str]:
+def _parse_pairs(option: str, pairs: list[str] | None, *, shape: str, example: str, last: bool = False) -> dict[str, str] | None:
+    """``name=value`` options as a dict (None when none given); ``last`` splits at the last '=' (names may hold one)."""
     out = {}
     for pair in pairs or []:
         if "=" not in pair:
-            raise InputError(f"--map expects source_column=field, got {pair!r}", hint="For example: --map 'Worker ID=employee_id'.")
-        src, _, dst = pair.partition("=")
-        out[src.strip()] = dst.strip()
-    return out
+            raise InputError(f"{option} expects {shape}, got {pair!r}", hint=f"For example: {option} {example!r}.")
+        name, _, value = pair.rpartition("=") if last else pair.partition("=")
+        out[name.strip()] = value.strip()
+    return out or None
 
 
 @app.callback(invoke_without_command=True)
@@ -93,16 +94,6 @@ def init(workspace: Path = typer.Argument(..., help="Folder to create the worksp
     console.print(f"  analytics database  {workspace / 'socialhr.duckdb'}")
     console.print(f"  settings            {workspace / 'socialhr.toml'}")
     console.print(f"  identity vault      {ws.vault.dir}  (key mode 0600; keep it apart when you share the database)")
-
-
-def _parse_pairs(option: str, pairs: list[str] | None, example: str) -> dict[str, str]:
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise InputError(f"{option} expects name=value, got {pair!r}", hint=f"For example: {option} {example!r}.")
-        src, _, dst = pair.rpartition("=") if option == "--question-map" else pair.partition("=")
-        out[src.strip()] = dst.strip()
-    return out
 
 
 @app.command()
@@ -136,9 +127,9 @@ def ingest(
         except ValueError:
             raise InputError(f"--effective-date is not a date: {effective_date!r}", hint="Use YYYY-MM-DD.") from None
     options: dict[str, Any] = {
-        "column_map": _parse_map(map) or None, "encoding": encoding, "effective_date": eff, "date_format": date_format,
+        "column_map": _parse_pairs("--map", map, shape="source_column=field", example="Worker ID=employee_id"), "encoding": encoding, "effective_date": eff, "date_format": date_format,
         "exclude": exclude or None, "start": start, "end": end, "owner": owner,
-        "question_map": _parse_pairs("--question-map", question_map, "Who do you go to for advice?=advice") or None,
+        "question_map": _parse_pairs("--question-map", question_map, shape="name=value", example="Who do you go to for advice?=advice", last=True),
         "survey_date": survey_date, "separator": separator, "hr_columns": hr_columns, "id_kind": id_kind,
     }
     with _open(workspace) as ws, _progress(f"Importing {path.name}") as bar:

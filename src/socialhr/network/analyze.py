@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..config import validate
 from ..errors import SocialHRError
 from . import store
 from .aggregate import ALL_CHANNELS, aggregate, data_span
@@ -55,20 +56,10 @@ class NetworkOptions:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> "NetworkOptions":
-        values = {}
-        for name, default in asdict(cls()).items():
-            raw = settings.get(name, default)
-            try:
-                values[name] = type(default)(raw)
-            except (TypeError, ValueError):
-                raise SocialHRError(f"setting '{name}' must be a {type(default).__name__}, got {raw!r}") from None
-        if values["tie_min_interactions"] < 1:
-            raise SocialHRError("setting 'tie_min_interactions' must be at least 1")
-        if not 0 < values["shrink_threshold"] <= 1:
-            raise SocialHRError("setting 'shrink_threshold' must be above 0 and at most 1 (0.5: lost half their ties)")
-        if values["betweenness_samples"] < 2:
-            raise SocialHRError("setting 'betweenness_samples' must be at least 2")
-        return cls(**values)
+        """The options from workspace settings, checked by the one settings registry (:mod:`socialhr.config`)."""
+        names = list(asdict(cls()))
+        values = validate({name: settings[name] for name in names if name in settings})
+        return cls(**{name: values[name] for name in names})
 
 
 def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress: Callable[[str], None] | None = None) -> dict[str, Any]:
