@@ -77,3 +77,36 @@ def test_status_counts_and_batches(loaded):
     assert [b["source_kind"] for b in info["batches"]] == ["roster", "interactions"]
     assert info["batches"][1]["notes"]["naive_timestamps"] == 1
     assert info["interactions_span"][0].startswith("2026-07-01T08:15:00")
+
+
+def test_a_schema_2_workspace_keeps_its_interactions_when_upgraded(tmp_path, monkeypatch):
+    """Version 3 stores interactions as identity ids; the view shows them exactly as version 2 stored them."""
+    monkeypatch.setattr(schema, "MIGRATIONS", {1: schema.MIGRATIONS[1], 2: schema.MIGRATIONS[2]})
+    monkeypatch.setattr("socialhr.workspace.MIGRATIONS", schema.MIGRATIONS)
+    monkeypatch.setattr("socialhr.workspace.SCHEMA_VERSION", 2)
+    ws = Workspace.init(tmp_path / "w")
+    db = ws.db
+    db.execute("INSERT INTO people_history (person, valid_from, batch_id) VALUES ('aaaa', DATE '2020-01-01', 1), ('bbbb', DATE '2020-01-01', 1)")
+    db.execute("INSERT INTO identities VALUES ('aaaa', 'employee_id', 'aaaa', 'person', 1), ('mail', 'email', 'bbbb', 'person', 1), "
+               "('ext1', 'email', NULL, 'external', 2)")
+    rows = [
+        (2, "2024-01-02 09:00:00+00", "email", "message", "aaaa", ["bbbb", "ext1"], 0.5, None, None),
+        (2, "2024-01-03 10:00:00+00", "meeting", "meeting", "ext1", ["aaaa", "bbbb", "orphan"], 1.0, 30.0, "m-1"),
+        (3, "2024-01-04 11:00:00+00", "slack", "broadcast", "bbbb", [], 1.0, None, "C1"),
+    ]
+    db.executemany("INSERT INTO interactions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    ws.close()
+    monkeypatch.undo()
+
+    opened = Workspace.open(tmp_path / "w")
+    db = opened.db
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION)
+    got = db.execute('SELECT batch_id, strftime("timestamp", \'%Y-%m-%d %H:%M:%S+00\'), channel, kind, sender, recipients, '
+                     'weight, duration_minutes, context FROM interactions ORDER BY "timestamp"').fetchall()
+    assert [tuple(r) for r in got] == [tuple(r) for r in rows]
+    # Every identity has a distinct id, 1..N; the pseudonym no identity named is recorded as unresolved.
+    ids = db.execute("SELECT token, id, status FROM identities ORDER BY id").fetchall()
+    assert [i for _, i, _ in ids] == list(range(1, len(ids) + 1))
+    assert ("orphan", "unresolved") in [(t, s) for t, _, s in ids]
+    assert db.execute("SELECT count(*) FROM channels").fetchone()[0] == 3
+    opened.close()

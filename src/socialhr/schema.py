@@ -8,7 +8,7 @@ docs/data-model.md describes every table.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -120,8 +120,77 @@ _V2 = [
     )""",
 ]
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
+# Version 3: interactions stored compactly, so a bulk import writes integers,
+# not strings (issue 2: ten million rows in seconds). Every identity gets a
+# dense integer ``id``; an interaction row keeps the ids of its sender and
+# recipients, a channel id and a kind code. The view ``interactions`` shows
+# them exactly as before (pseudonyms and names), and resolves each id through
+# ``identities`` when it is read, so a roster that later names an unresolved
+# identifier re-attributes its interactions without rewriting them.
+KINDS = ("message", "meeting", "broadcast", "reply", "mention")  # kind code = position
+
+_KIND_LIST = "[" + ", ".join(f"'{k}'" for k in KINDS) + "]"
+
+INTERACTIONS_VIEW = f"""CREATE OR REPLACE VIEW interactions AS
+    WITH pseudo AS (SELECT id, coalesce(person, token) AS p FROM identities),
+    lists AS (
+        SELECT u.rid, list(ps.p ORDER BY u.k) AS recipients
+        FROM (SELECT rowid AS rid, unnest(recipients) AS x, generate_subscripts(recipients, 1) AS k FROM interaction_rows) u
+        JOIN pseudo ps ON ps.id = u.x
+        GROUP BY u.rid)
+    SELECT r.batch_id, r."timestamp", c.name AS channel, {_KIND_LIST}[r.kind + 1] AS kind,
+           s.p AS sender, coalesce(l.recipients, CAST([] AS VARCHAR[])) AS recipients,
+           r.weight, r.duration_minutes, r.context
+    FROM interaction_rows r
+    JOIN channels c ON c.channel_id = r.channel_id
+    JOIN pseudo s ON s.id = r.sender
+    LEFT JOIN lists l ON l.rid = r.rowid"""
+
+_V3 = [
+    "ALTER TABLE identities ADD COLUMN id INTEGER",
+    # Pseudonyms used by interactions but never recorded as identities (none
+    # are made by the importers; older test data could have them).
+    """INSERT INTO identities (token, kind, person, status, first_batch)
+       SELECT x.token, 'employee_id', CASE WHEN p.person IS NOT NULL THEN x.token END,
+              CASE WHEN p.person IS NOT NULL THEN 'person' ELSE 'unresolved' END, x.batch_id
+       FROM (SELECT token, min(batch_id) AS batch_id FROM (
+               SELECT sender AS token, batch_id FROM interactions
+               UNION ALL SELECT unnest(recipients), batch_id FROM interactions) GROUP BY token) x
+       LEFT JOIN (SELECT DISTINCT person FROM people_history) p ON p.person = x.token
+       WHERE x.token NOT IN (SELECT token FROM identities)""",
+    """UPDATE identities SET id = n.id FROM (
+           SELECT token, CAST(row_number() OVER (ORDER BY first_batch, token) AS INTEGER) AS id FROM identities) n
+       WHERE identities.token = n.token""",
+    """CREATE TABLE channels (
+        channel_id SMALLINT PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE
+    )""",
+    """INSERT INTO channels SELECT CAST(row_number() OVER (ORDER BY channel) AS SMALLINT), channel
+       FROM (SELECT DISTINCT channel FROM interactions)""",
+    """CREATE TABLE interaction_rows (
+        batch_id INTEGER NOT NULL,
+        "timestamp" TIMESTAMPTZ NOT NULL,
+        zone_assumed BOOLEAN,
+        channel_id SMALLINT NOT NULL,
+        kind UTINYINT NOT NULL,
+        sender INTEGER NOT NULL,
+        recipients INTEGER[] NOT NULL,
+        weight DOUBLE NOT NULL,
+        duration_minutes DOUBLE,
+        context VARCHAR
+    )""",
+    f"""INSERT INTO interaction_rows
+       SELECT t.batch_id, t."timestamp", NULL, c.channel_id, CAST(list_position({_KIND_LIST}, t.kind) - 1 AS UTINYINT),
+              s.id, coalesce((SELECT list(i.id ORDER BY u.k) FROM unnest(t.recipients) WITH ORDINALITY AS u(x, k)
+                              JOIN identities i ON i.token = u.x), []),
+              t.weight, t.duration_minutes, t.context
+       FROM interactions t JOIN channels c ON c.name = t.channel JOIN identities s ON s.token = t.sender""",
+    "DROP TABLE interactions",
+    INTERACTIONS_VIEW,
+]
+
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
-BATCH_TABLES = ["people_history", "identities", "interactions", "ties", "groups", "group_members", "outcomes",
+BATCH_TABLES = ["people_history", "identities", "interaction_rows", "ties", "groups", "group_members", "outcomes",
                 "person_week_metrics", "survey_questions"]

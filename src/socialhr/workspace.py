@@ -146,7 +146,7 @@ class Workspace:
         counts = {
             "people": q("SELECT count(*) FROM people").fetchone()[0],
             "people_records": q("SELECT count(*) FROM people_history").fetchone()[0],
-            "interactions": q("SELECT count(*) FROM interactions").fetchone()[0],
+            "interactions": q("SELECT count(*) FROM interaction_rows").fetchone()[0],
             "ties": q("SELECT count(*) FROM ties").fetchone()[0],
             "outcomes": q("SELECT count(*) FROM outcomes").fetchone()[0],
             "groups": q("SELECT count(*) FROM groups").fetchone()[0],
@@ -176,7 +176,7 @@ class Workspace:
 
     def status(self) -> dict[str, Any]:
         """What the workspace holds: counts, batches, settings that matter."""
-        span = self.db.execute('SELECT min("timestamp"), max("timestamp") FROM interactions').fetchone()
+        span = self.db.execute('SELECT min("timestamp"), max("timestamp") FROM interaction_rows').fetchone()
         return {
             "workspace": str(self.path),
             "schema_version": SCHEMA_VERSION,

@@ -7,6 +7,10 @@ import random
 
 import networkx as nx
 import pytest
+from dateutil.parser import isoparse
+
+from socialhr.ingest.identity import next_identity_id
+from socialhr.ingest.messaging import InteractionSink, micros
 
 
 def add_person(ws, person, *, department="D", team="T", location="L", level="1", manager=None,
@@ -18,12 +22,19 @@ def add_person(ws, person, *, department="D", team="T", location="L", level="1",
 
 
 def add_interaction(ws, when, sender, recipients, *, channel="email", kind="message", weight=None):
+    """One interaction between pseudonyms, stored through the library's sink (a pseudonym
+    never seen before is recorded as an identity: a person when the roster has it)."""
     if weight is None:
         weight = 1.0 / len(recipients) if kind != "meeting" and recipients else 1.0
-    ws.db.execute(
-        "INSERT INTO interactions VALUES (1, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-        [when, channel, kind, sender, list(recipients), weight],
-    )
+    sink = InteractionSink(ws, 1, threshold=10**9)
+    sink.add(micros(isoparse(when)), channel, kind, sender, list(recipients), weight=weight)
+    sink.finish()
+
+
+def add_identity(ws, token, kind, person, status):
+    """An identifier's token, as the importers record it."""
+    ws.db.execute("INSERT INTO identities (token, kind, person, status, first_batch, id) VALUES (?, ?, ?, ?, 1, ?)",
+                  [token, kind, person, status, next_identity_id(ws.db)])
 
 
 def random_digraph(seed: int, *, n: int | None = None, p: float | None = None) -> nx.DiGraph:
@@ -54,6 +65,11 @@ def undirected_sum(G: nx.DiGraph) -> nx.Graph:
 @pytest.fixture(name="add_person", scope="session")
 def _add_person_fixture():
     return add_person
+
+
+@pytest.fixture(name="add_identity", scope="session")
+def _add_identity_fixture():
+    return add_identity
 
 
 @pytest.fixture(name="add_interaction", scope="session")

@@ -18,11 +18,12 @@ def edges_of(ws, spec="month", **kw):
 
 
 @pytest.fixture
-def small(ws, add_person, add_interaction):
+def small(ws, add_person, add_interaction, add_identity):
     for p in "abcd":
         add_person(ws, p)
-    ws.db.execute("INSERT INTO identities VALUES ('tok-b', 'email', 'b', 'person', 1), "
-                  "('tok-x', 'email', NULL, 'external', 1), ('tok-u', 'email', NULL, 'unresolved', 1)")
+    for token, kind, person, status in (("tok-b", "email", "b", "person"), ("tok-x", "email", None, "external"),
+                                         ("tok-u", "email", None, "unresolved")):
+        add_identity(ws, token, kind, person, status)
     add_interaction(ws, "2024-01-05 10:00:00+00", "a", ["tok-b", "c"])             # 0.5 each
     add_interaction(ws, "2024-01-06 10:00:00+00", "a", ["b"])                      # 1
     add_interaction(ws, "2024-01-07 10:00:00+00", "a", ["tok-x", "tok-u"])         # no person: dropped

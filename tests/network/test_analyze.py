@@ -22,7 +22,7 @@ def person(d, t, i):
 
 
 @pytest.fixture
-def org(ws, add_person, add_interaction):
+def org(ws, add_person, add_interaction, add_identity):
     rng = random.Random(4)
     people = [person(d, t, i) for d in range(DEPTS) for t in range(TEAMS) for i in range(PER_TEAM)]
     for p in people:
@@ -43,7 +43,7 @@ def org(ws, add_person, add_interaction):
                 add_interaction(ws, f"2024-{month}-{rng.randint(1, 28):02d} 09:00:00+00", p, [q], channel=rng.choice(["email", "chat"]))
         if month == "02":
             add_interaction(ws, "2024-02-20 09:00:00+00", "joiner".rjust(16, "0"), people[12:16], kind="meeting", channel="calendar")
-    ws.db.execute("INSERT INTO identities VALUES ('ext-token', 'email', NULL, 'external', 1)")
+    add_identity(ws, "ext-token", "email", None, "external")
     add_interaction(ws, "2024-01-03 09:00:00+00", people[1], ["ext-token"])
     return ws, people, shrinker
 

@@ -21,12 +21,13 @@ def rows(table):
     return sorted((r["window_id"], r["channel"], r["source"], r["target"], r["interactions"], r["weight"]) for r in table.to_pylist())
 
 
-def test_spark_and_duckdb_aggregate_identically(ws, add_person, add_interaction):
+def test_spark_and_duckdb_aggregate_identically(ws, add_person, add_interaction, add_identity):
     rng = random.Random(9)
     people = [f"{i:016x}" for i in range(60)]
     for p in people:
         add_person(ws, p)
-    ws.db.execute("INSERT INTO identities VALUES ('tok', 'email', ?, 'person', 1), ('ext', 'email', NULL, 'external', 1)", [people[3]])
+    add_identity(ws, "tok", "email", people[3], "person")
+    add_identity(ws, "ext", "email", None, "external")
     for _ in range(800):
         kind = rng.choice(["message", "message", "meeting", "broadcast", "reply"])
         sender = rng.choice(people + ["tok"])

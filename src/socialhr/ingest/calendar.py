@@ -714,7 +714,7 @@ class _Import:
         self.ws, self.batch, self.zone, self.sources = ws, batch, zone, sources
         self.lo, self.hi, self.progress = lo, hi, progress
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"])
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
         self.zones = _Zones()
         self.skip: dict[str, int] = {}
         self.left_out: dict[str, int] = {}

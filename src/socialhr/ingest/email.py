@@ -80,7 +80,7 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         if batch.is_duplicate:
             return batch.result
         resolver = IdentityResolver(ws, batch.batch_id)
-        sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], dedupe=True)
+        sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=resolver, dedupe=True)
         resolve = resolver.resolve
         read = naive = dropped = 0
         skip: dict[str, int] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -34,12 +35,15 @@ class IdentityResolver:
         self.default_kind = default_kind
         self.p = ws.pseudonymiser
         self.domains = set(ws.org_domains())
-        # token -> (person or None, status) for everything already known
-        self.known: dict[str, tuple[str | None, str]] = {
-            t: (p, s) for t, p, s in ws.db.execute("SELECT token, person, status FROM identities").fetchall()
-        }
+        # token -> (person or None, status) for everything already known, and token -> id
+        self.known: dict[str, tuple[str | None, str]] = {}
+        self.ids: dict[str, int] = {}
+        for t, p, s, i in ws.db.execute("SELECT token, person, status, id FROM identities").fetchall():
+            self.known[t] = (p, s)
+            self.ids[t] = i
+        self.next_id = max(self.ids.values(), default=0) + 1
         self.cache: dict[str, str | None] = {}
-        self.new: dict[str, tuple[str, str, str | None, str]] = {}  # token -> (kind, raw, person, status)
+        self.new: dict[str, tuple[str, str | None, str | None, str]] = {}  # token -> (kind, raw, person, status)
 
     def resolve(self, raw: str | None, kind: str | None = None) -> str | None:
         """The pseudonym for one raw identifier (None for empty)."""
@@ -58,11 +62,74 @@ class IdentityResolver:
         person, status = self.known.get(token, (None, None))
         if status is None:
             status = self._status(kind, value)
-            self.known[token] = (None, status)
-            self.new[token] = (kind, normalise(kind, value), None, status)
+            self._add(token, kind, normalise(kind, value), None, status)
         pseudo = person if person is not None else token
         self.cache[key] = pseudo
         return pseudo
+
+    def _add(self, token: str, kind: str, raw: str | None, person: str | None, status: str) -> None:
+        self.known[token] = (person, status)
+        self.ids[token] = self.next_id
+        self.next_id += 1
+        self.new[token] = (kind, raw, person, status)
+
+    def id_of(self, pseudo: str) -> int:
+        """The identity id that stands for a pseudonym in ``interaction_rows``.
+
+        A pseudonym is a person (the token of their employee id) or a token
+        this resolver returned; one that was never recorded (a caller's own
+        pseudonym) is recorded now: as a person when the roster has it.
+        """
+        i = self.ids.get(pseudo)
+        if i is None:
+            on_roster = self.ws.db.execute(
+                "SELECT 1 FROM people_history WHERE person = ? LIMIT 1", [pseudo]).fetchone() is not None
+            self._add(pseudo, "employee_id", None, pseudo if on_roster else None, "person" if on_roster else "unresolved")
+            i = self.ids[pseudo]
+        return i
+
+    def id_array(self, pseudonyms: pa.Array) -> pa.Array:
+        """Identity ids (int32) for a column of pseudonyms; nulls stay null."""
+        enc = pc.dictionary_encode(pseudonyms.combine_chunks() if isinstance(pseudonyms, pa.ChunkedArray) else pseudonyms)
+        ids = pa.array([None if v is None else self.id_of(v) for v in enc.dictionary.to_pylist()], pa.int32())
+        return pc.take(ids, enc.indices)
+
+    def id_lists(self, lists: pa.Array) -> pa.Array:
+        """Lists of pseudonyms to lists of identity ids (int32), nulls dropped."""
+        if isinstance(lists, pa.ChunkedArray):
+            lists = lists.combine_chunks()
+        flat = lists.flatten()
+        ids = self.id_array(flat)
+        offsets = pc.subtract(lists.offsets, lists.offsets[0])
+        out = pa.ListArray.from_arrays(offsets, ids, mask=lists.is_null())
+        if ids.null_count:
+            out = _drop_nulls(out)
+        return out
+
+    def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null."""
+        return self.id_array(self.resolve_array(arr))
+
+    def id_lists_of(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
+        """Separated raw identifiers (or lists of them) to sets of identity ids (lists of int32).
+
+        Blanks are dropped and repeats removed (first one kept), in bulk:
+        only each distinct identifier is resolved in Python, the lists
+        themselves are handled as integer arrays.
+        """
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
+            lists = pc.cast(arr, pa.list_(pa.string()))
+        else:
+            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+                arr = pc.cast(arr, pa.string())
+            lists = pc.split_pattern(arr, separator)
+        offsets = pc.subtract(lists.offsets, lists.offsets[0])
+        out = pa.ListArray.from_arrays(offsets, self.ids_of(lists.flatten()), mask=lists.is_null())
+        return _set_lists(out)
 
     def _status(self, kind: str, value: str) -> str:
         if kind == "email" and self.domains:
@@ -114,7 +181,7 @@ class IdentityResolver:
         """Store new identities: tokens in the analytics database, raw values in the vault."""
         if not self.new:
             return
-        rows = [(t, kind, person, status, self.batch_id) for t, (kind, _, person, status) in self.new.items()]
+        rows = [(t, kind, person, status, self.batch_id, self.ids[t]) for t, (kind, _, person, status) in self.new.items()]
         tbl = pa.table(
             {
                 "token": [r[0] for r in rows],
@@ -122,15 +189,52 @@ class IdentityResolver:
                 "person": pa.array([r[2] for r in rows], pa.string()),
                 "status": [r[3] for r in rows],
                 "first_batch": pa.array([r[4] for r in rows], pa.int32()),
+                "id": pa.array([r[5] for r in rows], pa.int32()),
             }
         )
         self.ws.db.register("_new_identities", tbl)
         try:
-            self.ws.db.execute("INSERT INTO identities SELECT * FROM _new_identities")
+            self.ws.db.execute("INSERT INTO identities (token, kind, person, status, first_batch, id) "
+                               "SELECT token, kind, person, status, first_batch, id FROM _new_identities")
         finally:
             self.ws.db.unregister("_new_identities")
-        self.ws.vault.add_identities((t, kind, raw) for t, (kind, raw, _, _) in self.new.items())
+        self.ws.vault.add_identities((t, kind, raw) for t, (kind, raw, _, _) in self.new.items() if raw is not None)
         self.new.clear()
+
+
+def _drop_nulls(lists: pa.ListArray) -> pa.ListArray:
+    """The same lists without their null values."""
+    flat = lists.flatten()
+    keep = pc.is_valid(flat)
+    parents = pc.list_parent_indices(lists)
+    counts = np.bincount(parents.to_numpy()[keep.to_numpy(zero_copy_only=False)], minlength=len(lists))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(flat, keep), mask=lists.is_null())
+
+
+def _set_lists(lists: pa.ListArray) -> pa.ListArray:
+    """Lists of int32 ids without nulls and without repeats (the first of each kept, in order)."""
+    if lists.flatten().null_count:
+        lists = _drop_nulls(lists)
+    flat = lists.flatten()
+    if len(flat) < 2:
+        return lists
+    ids = flat.to_numpy().astype(np.int64)
+    parents = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+    keys = parents * (int(ids.max()) + 1) + ids
+    _, first = np.unique(keys, return_index=True)
+    if len(first) == len(keys):
+        return lists
+    keep = np.zeros(len(keys), dtype=bool)
+    keep[first] = True
+    counts = np.bincount(parents[keep], minlength=len(lists))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids[keep].astype(np.int32)), mask=lists.is_null())
+
+
+def next_identity_id(db) -> int:
+    """The first free identity id."""
+    return db.execute("SELECT coalesce(max(id), 0) + 1 FROM identities").fetchone()[0]
 
 
 def _dedupe(lists: pa.ListArray) -> pa.ListArray:
@@ -152,10 +256,13 @@ def _dedupe(lists: pa.ListArray) -> pa.ListArray:
 
 
 def reresolve(ws: Workspace, remap: dict[str, str]) -> int:
-    """Point interactions and ties that used a token at the person it now resolves to.
+    """Point tokens at the person they now resolve to.
 
-    Called when a roster names someone first seen as unresolved. Returns the
-    number of interaction rows rewritten.
+    Called when a roster names someone first seen as unresolved. Interactions
+    store identity ids and the ``interactions`` view resolves them through
+    ``identities`` when read, so they follow without being rewritten; ties and
+    outcomes, which store pseudonyms, are rewritten. Returns the number of
+    interaction rows re-attributed.
     """
     if not remap:
         return 0
@@ -164,17 +271,10 @@ def reresolve(ws: Workspace, remap: dict[str, str]) -> int:
     try:
         db.execute("UPDATE identities SET person = r.person, status = 'person' FROM _remap r WHERE identities.token = r.token")
         touched = db.execute(
-            "SELECT count(*) FROM interactions WHERE sender IN (SELECT token FROM _remap) "
-            "OR list_has_any(recipients, (SELECT list(token) FROM _remap))"
+            """WITH moved AS (SELECT list(i.id) AS ids FROM identities i JOIN _remap r ON r.token = i.token)
+               SELECT count(*) FROM interaction_rows, moved
+               WHERE list_contains(moved.ids, sender) OR list_has_any(recipients, moved.ids)"""
         ).fetchone()[0]
-        if touched:
-            db.execute("UPDATE interactions SET sender = r.person FROM _remap r WHERE interactions.sender = r.token")
-            db.execute(
-                """UPDATE interactions SET recipients = (
-                       SELECT list(coalesce(r.person, x) ORDER BY i)
-                       FROM unnest(recipients) WITH ORDINALITY AS u(x, i) LEFT JOIN _remap r ON r.token = u.x)
-                   WHERE list_has_any(recipients, (SELECT list(token) FROM _remap))"""
-            )
         for col in ("source", "target"):
             db.execute(f"UPDATE ties SET {col} = r.person FROM _remap r WHERE ties.{col} = r.token")
         db.execute("UPDATE outcomes SET person = r.person FROM _remap r WHERE outcomes.person = r.token")

@@ -44,12 +44,13 @@ import pyarrow.compute as pc
 from ..errors import InputError
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
+from ..schema import KINDS
 from .identity import IdentityResolver
+from .messaging import channel_ids, kinds_stored
 from .tabular import open_table
 
 REQUIRED = ["timestamp", "sender", "recipients", "channel"]
 OPTIONAL = ["duration_minutes", "kind", "weight", "context"]
-KINDS = ("message", "meeting", "broadcast", "reply", "mention")
 
 _FAILURE = re.compile(r"socialhr:(\w+):(\d+)")
 
@@ -99,17 +100,17 @@ def import_interactions(
                 done = _import_streamed(ws, src, batch, progress)
         finally:
             ws.db.execute("SET TimeZone = 'UTC'")
-        rows, naive, resolver = done
+        rows, resolver = done
         if progress:
             progress(rows, rows)
         new_identities = resolver.counts()
         resolver.flush()
         batch.rows_read = rows
         batch.rows_imported = rows
-        kinds = dict(ws.db.execute("SELECT kind, count(*) FROM interactions WHERE batch_id = ? GROUP BY kind", [batch.batch_id]).fetchall())
+        naive = ws.db.execute("SELECT count_if(zone_assumed) FROM interaction_rows WHERE batch_id = ?", [batch.batch_id]).fetchone()[0]
         batch.notes.update(
             {
-                "kinds": kinds,
+                "kinds": kinds_stored(ws.db, batch.batch_id),
                 "new_identities": new_identities,
                 "naive_timestamps": naive,
                 "timezone_assumed": ws.settings["timezone"] if naive else None,
@@ -161,103 +162,119 @@ def _arrow(result) -> pa.Table:
     return out.read_all() if hasattr(out, "read_all") else out
 
 
-def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, int, IdentityResolver]:
+def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolver]:
     db = ws.db
     rel = _bulk_relation(src)
     types = {r[0]: r[1] for r in db.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-    ts_type = types["timestamp"]
-    if ts_type == "VARCHAR":
-        naive = (
-            "count_if(\"timestamp\" IS NOT NULL AND length(\"timestamp\") > 10 "
-            "AND NOT regexp_matches(\"timestamp\", '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$'))"
-        )
-    elif ts_type.startswith("TIMESTAMP") and "WITH TIME ZONE" not in ts_type:
-        naive = "count(*)"
-    else:
-        naive = "0"
     rtype = types["recipients"]
     rkey = "recipients" if rtype == "VARCHAR" else ("CAST(recipients AS VARCHAR[])" if rtype.endswith("[]") else "CAST(recipients AS VARCHAR)")
-    # Pass 1: the distinct identities, the row count and the naive timestamps, in one scan.
+    # Pass 1: the distinct senders, recipient values and channels, and the row count, in one scan.
     first = _arrow(db.execute(
-        f"SELECT CAST(sender AS VARCHAR) AS s, {rkey} AS r, grouping(s) AS gs, grouping(r) AS gr, count(*) AS n, coalesce(CAST({naive} AS BIGINT), 0) AS naive "
-        f"FROM {rel} GROUP BY GROUPING SETS ((s), (r), ())"
+        f"SELECT CAST(sender AS VARCHAR) AS s, {rkey} AS r, CAST(channel AS VARCHAR) AS c, "
+        "grouping(s) AS gs, grouping(r) AS gr, grouping(c) AS gc, count(*) AS n "
+        f"FROM {rel} GROUP BY GROUPING SETS ((s), (r), (c), ())"
     ))
-    gs, gr = first.column("gs"), first.column("gr")
-    total = first.filter(pc.and_(pc.equal(gs, 1), pc.equal(gr, 1)))
-    rows, naive_count = int(total.column("n")[0].as_py()), int(total.column("naive")[0].as_py())
+    gs, gr, gc = first.column("gs"), first.column("gr"), first.column("gc")
+    total = first.filter(pc.and_(pc.and_(pc.equal(gs, 1), pc.equal(gr, 1)), pc.equal(gc, 1)))
+    rows = int(total.column("n")[0].as_py())
     if rows == 0:
         raise _no_rows(src)
     senders = first.filter(pc.and_(pc.equal(gs, 0), pc.is_valid(first.column("s")))).column("s")
     recipients = first.filter(pc.and_(pc.equal(gr, 0), pc.is_valid(first.column("r")))).column("r")
+    channels = first.filter(pc.and_(pc.equal(gc, 0), pc.is_valid(first.column("c")))).column("c")
     del first, total
     resolver = IdentityResolver(ws, batch.batch_id)
-    smap = pa.table({"key": senders.combine_chunks() if senders.num_chunks else pa.array([], senders.type), "pseudo": resolver.resolve_array(senders)})
-    rmap = pa.table({"key": recipients.combine_chunks() if recipients.num_chunks else pa.array([], recipients.type), "r": resolver.resolve_lists(recipients)})
-    # Pass 2: one statement joins each row to its pseudonyms, checks and inserts.
-    others = [c for c in src.columns if c not in ("sender", "recipients")]
+    senders = senders.combine_chunks() if senders.num_chunks else pa.array([], senders.type)
+    recipients = recipients.combine_chunks() if recipients.num_chunks else pa.array([], recipients.type)
+    smap = pa.table({"key": senders, "id": resolver.ids_of(senders)})
+    rmap = pa.table({"key": recipients, "ids": resolver.id_lists_of(recipients)})
+    cmap, meeting = _channel_map(db, channels)
+    if cmap.num_rows <= 64:  # the usual case: a few channels; a CASE is cheaper than a join
+        cases = " ".join(f"WHEN {_literal(k)} THEN {i}" for k, i in zip(cmap.column("key").to_pylist(), cmap.column("id").to_pylist()) if i is not None)
+        channel_sql, channel_join = (f"CASE CAST(t.channel AS VARCHAR) {cases} END" if cases else "NULL::SMALLINT"), ""
+    else:
+        channel_sql, channel_join = "cm.id", "LEFT JOIN _cmap cm ON cm.key = CAST(t.channel AS VARCHAR)"
+    # Pass 2: one statement joins each row to its ids, checks and inserts.
+    others = [c for c in src.columns if c not in ("sender", "recipients", "channel")]
     staged = (
         "(SELECT " + ", ".join(f"t.{_quote(c)}" for c in others)
-        + ", m.pseudo AS sender, rm.r AS recipients, -1 AS __row "
+        + f", m.id AS sid, rm.ids AS rid, {channel_sql} AS cid, -1 AS __row "
         f"FROM {rel} t LEFT JOIN _smap m ON m.key = CAST(t.sender AS VARCHAR) "
-        f"LEFT JOIN _rmap rm ON rm.key = {rkey.replace('recipients', 't.recipients')})"
+        f"LEFT JOIN _rmap rm ON rm.key = {rkey.replace('recipients', 't.recipients')} {channel_join})"
     )
-    schema = pa.schema([(c, pa.string() if types[c] == "VARCHAR" else pa.float64()) for c in others])
+    schema = pa.schema([(c, pa.string() if types[c] == "VARCHAR" else pa.float64()) for c in others if c != "timestamp"])
+    schema = schema.append(pa.field("timestamp", _ts_type(types["timestamp"])))
     db.register("_smap", smap)
     db.register("_rmap", rmap)
+    db.register("_cmap", cmap)
     try:
-        db.execute(_insert_sql(schema, ws.settings["broadcast_threshold"], staged), [batch.batch_id])
+        db.execute(_insert_sql(schema, ws.settings["broadcast_threshold"], meeting, staged), [batch.batch_id])
     finally:
-        db.unregister("_smap")
-        db.unregister("_rmap")
-    return rows, naive_count, resolver
+        for name in ("_smap", "_rmap", "_cmap"):
+            db.unregister(name)
+    return rows, resolver
+
+
+def _ts_type(duck_type: str) -> pa.DataType:
+    """The Arrow type that stands for a DuckDB timestamp column type in :func:`_insert_sql`."""
+    if duck_type.startswith("TIMESTAMP") and "WITH TIME ZONE" in duck_type:
+        return pa.timestamp("us", tz="UTC")
+    if duck_type.startswith("TIMESTAMP"):
+        return pa.timestamp("us")
+    return pa.string()
+
+
+def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray) -> tuple[pa.Table, list[int]]:
+    """``(key, id)`` for each raw channel value (lower-cased and trimmed into a
+    name; blank ones get no id), and the ids of ``meeting`` and ``call``."""
+    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
+    db.register("_ck", pa.table({"key": pc.cast(raw, pa.string())}))
+    try:
+        pairs = db.execute("SELECT DISTINCT key, lower(NULLIF(TRIM(key), '')) FROM _ck WHERE key IS NOT NULL").fetchall()
+    finally:
+        db.unregister("_ck")
+    ids = channel_ids(db, {n for _, n in pairs if n})
+    cmap = pa.table({"key": pa.array([k for k, _ in pairs], pa.string()),
+                     "id": pa.array([ids.get(n) if n else None for _, n in pairs], pa.int16())})
+    return cmap, [ids[n] for n in ("meeting", "call") if n in ids]
 
 
 # -- the streamed path: Arrow batches, with line numbers ------------------------
 
-def _import_streamed(ws: Workspace, src, batch: Batch, progress) -> tuple[int, int, IdentityResolver]:
+def _import_streamed(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver]:
     resolver = IdentityResolver(ws, batch.batch_id)
-    naive = 0
     offset = 0
     for rb in src.batches():
         staged = _stage(rb, resolver, offset)
+        cmap, meeting = _channel_map(ws.db, staged.column("channel"))
         ws.db.register("_staged", staged)
+        ws.db.register("_cmap", cmap)
+        source = "(SELECT s.*, cm.id AS cid FROM _staged s LEFT JOIN _cmap cm ON cm.key = CAST(s.channel AS VARCHAR))"
         try:
-            naive += _count_naive(ws.db, staged)
-            ws.db.execute(_insert_sql(staged.schema, ws.settings["broadcast_threshold"]), [batch.batch_id])
+            ws.db.execute(_insert_sql(staged.schema, ws.settings["broadcast_threshold"], meeting, source), [batch.batch_id])
         except duckdb.Error as e:
             problem = _explain(e, src, staged, offset)
             batch.abort()
             raise problem from None
         finally:
             ws.db.unregister("_staged")
+            ws.db.unregister("_cmap")
         offset += rb.num_rows
         if progress:
             progress(offset, src.total_rows)
     if offset == 0:
         raise _no_rows(src)
-    return offset, naive, resolver
+    return offset, resolver
 
 
 def _stage(rb: pa.RecordBatch, resolver: IdentityResolver, offset: int) -> pa.Table:
-    """Pseudonymise the identifier columns of one batch; add each row's index."""
+    """Pseudonymise the identifier columns of one batch into identity ids; add each row's index."""
     cols = {name: rb.column(name) for name in rb.schema.names}
-    cols["sender"] = resolver.resolve_array(cols["sender"])
-    cols["recipients"] = resolver.resolve_lists(cols["recipients"])
+    cols["sid"] = resolver.ids_of(cols["sender"])
+    cols["rid"] = resolver.id_lists_of(cols["recipients"])
+    del cols["sender"], cols["recipients"]
     cols["__row"] = pa.array(range(offset, offset + rb.num_rows), pa.int64())
     return pa.table(cols)
-
-
-def _count_naive(db: duckdb.DuckDBPyConnection, staged: pa.Table) -> int:
-    t = staged.schema.field("timestamp").type
-    if pa.types.is_timestamp(t):
-        return 0 if t.tz else staged.num_rows
-    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-        return 0
-    # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part.
-    return db.execute(
-        "SELECT count(*) FROM _staged WHERE \"timestamp\" IS NOT NULL AND length(\"timestamp\") > 10 "
-        "AND NOT regexp_matches(\"timestamp\", '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$')"
-    ).fetchone()[0]
 
 
 def _fail(code: str) -> str:
@@ -268,46 +285,63 @@ def _value(name: str, schema: pa.Schema) -> str:
     """A column as SQL, with blank text read as missing (as in CSV)."""
     t = schema.field(name).type
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return f"NULLIF(TRIM({name}), '')"
-    return name
+        return f"NULLIF(TRIM({_quote(name)}), '')"
+    return _quote(name)
 
 
-def _insert_sql(schema: pa.Schema, broadcast_threshold: int, source: str = "_staged") -> str:
+def _zone_assumed(schema: pa.Schema) -> str:
+    """SQL: does this row's timestamp lack an offset (so the workspace's zone is assumed)?"""
+    t = schema.field("timestamp").type
+    if pa.types.is_timestamp(t):
+        return "false" if t.tz else "true"
+    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+        return "false"
+    # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part.
+    return ("(\"timestamp\" IS NOT NULL AND length(\"timestamp\") > 10 "
+            "AND NOT regexp_matches(\"timestamp\", '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$'))")
+
+
+def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str) -> str:
+    """One INSERT into ``interaction_rows`` from ``source``, which has the raw
+    ``timestamp`` (and ``kind``, ``weight``, ``duration_minutes``, ``context``
+    when present), ``cid`` (channel id), ``sid`` (sender id), ``rid`` (recipient
+    ids) and ``__row``. Every value is checked; a bad one raises naming its row."""
     has = set(schema.names)
     ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
-    # Lists hold nulls only where a blank stood between separators.
-    recipients = "CASE WHEN list_position(recipients, NULL) IS NULL THEN recipients ELSE list_filter(recipients, lambda x: x IS NOT NULL) END"
     duration = "NULL::DOUBLE"
     if "duration_minutes" in has:
         raw = _value("duration_minutes", schema)
         d = f"TRY_CAST({raw} AS DOUBLE)"
         duration = f"CASE WHEN {raw} IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 THEN {_fail('duration_minutes')} ELSE {d} END"
-    default_kind = "CASE WHEN ch IN ('meeting', 'call') THEN 'meeting' ELSE 'message' END"
+    meeting = ", ".join(str(int(i)) for i in meeting_channels)
+    default_kind = f"CASE WHEN cid IN ({meeting}) THEN 1 ELSE 0 END" if meeting else "0"
     kind = default_kind
     if "kind" in has:
         k = f"lower({_value('kind', schema)})"
-        allowed = ", ".join(f"'{x}'" for x in KINDS)
-        kind = f"CASE WHEN {k} IS NULL THEN {default_kind} WHEN {k} IN ({allowed}) THEN {k} ELSE {_fail('kind')} END"
+        codes = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(KINDS))
+        kind = f"CASE WHEN {k} IS NULL THEN {default_kind} ELSE CASE {k} {codes} ELSE {_fail('kind')} END END"
     weight = "1.0 / n"
     if "weight" in has:
         raw = _value("weight", schema)
         w = f"TRY_CAST({raw} AS DOUBLE)"
         weight = f"CASE WHEN {raw} IS NULL THEN 1.0 / n WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
     context = f"CAST({_value('context', schema)} AS VARCHAR)" if "context" in has else "NULL"
+    broadcast = KINDS.index("broadcast")
     # Each derived value is computed once in the inner query, then checked.
     return f"""
-        INSERT INTO interactions
+        INSERT INTO interaction_rows (batch_id, "timestamp", zone_assumed, channel_id, kind, sender, recipients,
+                                      weight, duration_minutes, context)
         SELECT ?,
                CASE WHEN ts IS NULL THEN {_fail('timestamp')} ELSE ts END,
-               CASE WHEN ch IS NULL THEN {_fail('channel')} ELSE ch END,
-               CASE WHEN n > {int(broadcast_threshold)} THEN 'broadcast' ELSE {kind} END,
-               CASE WHEN sender IS NULL THEN {_fail('sender')} ELSE sender END,
-               CASE WHEN coalesce(n, 0) = 0 THEN {_fail('recipients')} ELSE r END,
+               {_zone_assumed(schema)},
+               CASE WHEN cid IS NULL THEN {_fail('channel')} ELSE cid END,
+               CASE WHEN n > {int(broadcast_threshold)} THEN {broadcast} ELSE {kind} END,
+               CASE WHEN sid IS NULL THEN {_fail('sender')} ELSE sid END,
+               CASE WHEN coalesce(n, 0) = 0 THEN {_fail('recipients')} ELSE rid END,
                {weight},
                {duration},
                {context}
-        FROM (SELECT *, len(r) AS n
-              FROM (SELECT *, {ts} AS ts, lower({_value('channel', schema)}) AS ch, {recipients} AS r FROM {source}))
+        FROM (SELECT *, len(rid) AS n FROM (SELECT *, {ts} AS ts FROM {source}))
     """
 
 

@@ -3,7 +3,9 @@
 The connectors parse their formats in Python, resolve identifiers to
 pseudonyms as they go, and hand each interaction to an :class:`InteractionSink`,
 which buffers columns, turns them into Arrow batches and inserts them into
-``interactions`` with one SQL statement per batch, so memory stays flat.
+``interaction_rows`` (pseudonyms as identity ids, channels as channel ids,
+kinds as codes; the view ``interactions`` shows them as before) with one SQL
+statement per batch, so memory stays flat.
 
 The rules the tabular importer applies (:mod:`.interactions`) hold here too:
 
@@ -27,15 +29,17 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from ..schema import KINDS
 from ..workspace import Workspace
+from .identity import IdentityResolver
 
 _STAGE_SCHEMA = pa.schema([
     ("seq", pa.int64()),
     ("ts", pa.timestamp("us", tz="UTC")),
-    ("channel", pa.string()),
-    ("kind", pa.string()),
-    ("sender", pa.string()),
-    ("recipients", pa.list_(pa.string())),
+    ("channel", pa.int16()),
+    ("kind", pa.uint8()),
+    ("sender", pa.int32()),
+    ("recipients", pa.list_(pa.int32())),
     ("weight", pa.float64()),
     ("duration_minutes", pa.float64()),
     ("context", pa.string()),
@@ -43,8 +47,31 @@ _STAGE_SCHEMA = pa.schema([
 ])
 
 # Named columns, so a later migration that adds one does not shift these inserts.
-_TARGET = '(batch_id, "timestamp", channel, kind, sender, recipients, weight, duration_minutes, context)'
+_TARGET = '(batch_id, "timestamp", channel_id, kind, sender, recipients, weight, duration_minutes, context)'
 _COLUMNS = '?, ts, channel, kind, sender, recipients, weight, duration_minutes, context'
+_KIND_CODE = {k: i for i, k in enumerate(KINDS)}
+
+
+def channel_ids(db, names: Iterable[str]) -> dict[str, int]:
+    """The id of each channel name (lower case), recording the new ones in ``channels``."""
+    names = set(names)
+    known = dict(db.execute("SELECT name, channel_id FROM channels").fetchall())
+    fresh = sorted(n for n in names if n not in known)
+    if fresh:
+        start = max(known.values(), default=0) + 1
+        if start + len(fresh) > 32767:
+            from ..errors import InputError
+            raise InputError(f"too many distinct channels ({len(known) + len(fresh):,}); at most 32,767 are kept",
+                             hint="The channel column names a medium (email, chat, meeting...), not a conversation; put conversation ids in 'context'.")
+        db.executemany("INSERT INTO channels VALUES (?, ?)", [(start + i, n) for i, n in enumerate(fresh)])
+        known.update({n: start + i for i, n in enumerate(fresh)})
+    return {n: known[n] for n in names}
+
+
+def kinds_stored(db, batch_id: int) -> dict[str, int]:
+    """Rows of one batch by kind."""
+    return {KINDS[k]: n for k, n in db.execute(
+        "SELECT kind, count(*) FROM interaction_rows WHERE batch_id = ? GROUP BY kind ORDER BY kind", [batch_id]).fetchall()}
 
 
 class InteractionSink:
@@ -64,9 +91,14 @@ class InteractionSink:
         Rows per Arrow batch.
     """
 
-    def __init__(self, ws: Workspace, batch_id: int, *, threshold: int, dedupe: bool = False, chunk: int = 100_000):
+    def __init__(self, ws: Workspace, batch_id: int, *, threshold: int, dedupe: bool = False, chunk: int = 100_000,
+                 resolver: IdentityResolver | None = None):
         self.ws = ws
         self.batch_id = batch_id
+        # Pseudonyms become identity ids through the batch's resolver (or one of the sink's own).
+        self.resolver = resolver
+        self._own_resolver = resolver is None
+        self._channels: dict[str, int] = {}
         self.threshold = int(threshold)
         self.dedupe = dedupe
         self.chunk = chunk
@@ -112,13 +144,18 @@ class InteractionSink:
         n = len(self._ts)
         if not n:
             return
+        if self.resolver is None:
+            self.resolver = IdentityResolver(self.ws, self.batch_id)
+        missing = set(self._channel) - self._channels.keys()
+        if missing:
+            self._channels.update(channel_ids(self.ws.db, missing))
         table = pa.Table.from_arrays([
             pa.array(range(self.rows, self.rows + n), pa.int64()),
             pa.array(self._ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
-            pa.array(self._channel, pa.string()),
-            pa.array(self._kind, pa.string()),
-            pa.array(self._sender, pa.string()),
-            pa.array(self._recipients, pa.list_(pa.string())),
+            pa.array([self._channels[c] for c in self._channel], pa.int16()),
+            pa.array([_KIND_CODE[k] for k in self._kind], pa.uint8()),
+            self.resolver.id_array(pa.array(self._sender, pa.string())),
+            self.resolver.id_lists(pa.array(self._recipients, pa.list_(pa.string()))),
             pa.array(self._weight, pa.float64()),
             pa.array(self._duration, pa.float64()),
             pa.array(self._context, pa.string()),
@@ -133,14 +170,14 @@ class InteractionSink:
                     db.execute("CREATE OR REPLACE TEMP TABLE _sink_keys (key BIGINT)")
                     self._staged = True
                 db.execute(
-                    f"""INSERT INTO interactions {_TARGET} SELECT {_COLUMNS} FROM (
+                    f"""INSERT INTO interaction_rows {_TARGET} SELECT {_COLUMNS} FROM (
                             SELECT *, row_number() OVER (PARTITION BY key ORDER BY seq) AS rn FROM _sink) s
                         WHERE key IS NULL OR (rn = 1 AND NOT EXISTS (SELECT 1 FROM _sink_keys k WHERE k.key = s.key))""",
                     [self.batch_id])
                 db.execute("INSERT INTO _sink_keys SELECT DISTINCT key FROM _sink WHERE key IS NOT NULL "
                            "AND key NOT IN (SELECT key FROM _sink_keys)")
             else:
-                db.execute(f"INSERT INTO interactions {_TARGET} SELECT {_COLUMNS} FROM _sink", [self.batch_id])
+                db.execute(f"INSERT INTO interaction_rows {_TARGET} SELECT {_COLUMNS} FROM _sink", [self.batch_id])
         finally:
             db.unregister("_sink")
         self.rows += n
@@ -149,12 +186,13 @@ class InteractionSink:
     def finish(self) -> int:
         """Insert what is left; returns the number of rows stored (after removing duplicate keys)."""
         self._flush()
+        if self._own_resolver and self.resolver is not None:
+            self.resolver.flush()
         if not self._staged:
             return self.rows
         db = self.ws.db
         try:
-            kept = dict(db.execute(
-                "SELECT kind, count(*) FROM interactions WHERE batch_id = ? GROUP BY kind", [self.batch_id]).fetchall())
+            kept = kinds_stored(db, self.batch_id)
         finally:
             db.execute("DROP TABLE IF EXISTS _sink_keys")
             self._staged = False

@@ -27,7 +27,7 @@ import pyarrow as pa
 from ..errors import InputError
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
-from .identity import reresolve
+from .identity import next_identity_id, reresolve
 from .tabular import TableSource, open_table
 
 REQUIRED = ["employee_id"]
@@ -227,7 +227,9 @@ def _store_identities(ws: Workspace, batch: Batch, records: list[dict[str, Any]]
     fresh = [(t, kind, person, "person", batch.batch_id) for t, kind, _, person in aliases if t not in known]
     if fresh:
         ws.db.register("_aliases", pa.table({k: [f[i] for f in fresh] for i, k in enumerate(["token", "kind", "person", "status", "first_batch"])}))
-        ws.db.execute("INSERT INTO identities SELECT token, kind, person, status, CAST(first_batch AS INTEGER) FROM _aliases")
+        ws.db.execute("INSERT INTO identities (token, kind, person, status, first_batch, id) "
+                      "SELECT token, kind, person, status, CAST(first_batch AS INTEGER), "
+                      "CAST(? + row_number() OVER () - 1 AS INTEGER) FROM _aliases", [next_identity_id(ws.db)])
         ws.db.unregister("_aliases")
     # An alias that already named a person may now name another (a reused address).
     moved = [(person, t) for t, _, _, person in aliases if known.get(t) == "person"]

@@ -75,7 +75,7 @@ class _Import:
         self.ws, self.tree, self.batch, self.progress = ws, tree, batch, progress
         self.root = _root(tree)
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"])
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
         self.skip: dict[str, int] = {}
         self.read = 0
 

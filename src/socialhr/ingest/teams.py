@@ -73,7 +73,7 @@ class _Import:
         self.ws, self.tree, self.batch, self.progress = ws, tree, batch, progress
         self.zone = ZoneInfo(ws.settings["timezone"])
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"])
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
         self.skip: dict[str, int] = {}
         self.emails: dict[str, str] = {}  # Graph user id -> e-mail or UPN
         self.persons: dict[str, str] = {}  # Graph user id -> pseudonym

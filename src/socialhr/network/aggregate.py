@@ -16,9 +16,10 @@ setting). Its rules, documented in docs/metrics.md:
   ``source_kind`` (``survey``), except Viva person-to-person ties, whose
   channel is their score (``viva_strong``, ``viva_diverse``: two networks of
   the same pairs, which enter channel ``all`` once, with the larger score);
-- only people count: a sender or recipient is mapped to a person through the
-  roster (person pseudonyms) or ``identities`` (tokens whose status is
-  ``person``); everything else (external, unresolved) is dropped, as are
+- only people count: a sender or recipient (an identity id) is mapped to a
+  person through ``identities`` (ids whose token is a roster pseudonym or has
+  status ``person``), an imported tie's pseudonyms through the roster and
+  ``identities``; everything else (external, unresolved) is dropped, as are
   self-ties;
 - the weight of u -> v in a window and channel is the sum of the weights of
   the interactions from u to v, rounded to 1e-9 so that engines that add in a
@@ -40,11 +41,18 @@ import ibis
 import pyarrow as pa
 
 from ..errors import SocialHRError
+from ..schema import _KIND_LIST, KINDS
 from .windows import Window
 
 ALL_CHANNELS = "all"
 EDGE_COLUMNS = ["window_id", "channel", "source", "target", "weight", "interactions"]
 VIVA_CHANNELS = ("viva_strong", "viva_diverse")  # two scores of the same Viva person-to-person ties
+# The aggregation reads interactions as stored: identity ids, not pseudonyms
+# (mapping ids to people is one join on integers, far cheaper than the
+# ``interactions`` view's lists of pseudonyms).
+INTERACTIONS_SQL = f"""SELECT r."timestamp", c.name AS channel, {_KIND_LIST}[r.kind + 1] AS kind,
+       r.sender, r.recipients, r.weight
+FROM interaction_rows r JOIN channels c ON c.channel_id = r.channel_id"""
 _INPUT_TABLES = ("interactions", "identities", "people_history", "ties")
 _PAIR = ("window_id", "channel", "weight", "a", "b")
 
@@ -77,6 +85,14 @@ def person_map(identities: ibis.Table, people_history: ibis.Table) -> ibis.Table
     return both.group_by("token").aggregate(person=both.person.min())
 
 
+def person_id_map(identities: ibis.Table, people_history: ibis.Table) -> ibis.Table:
+    """``(id, person)``: the person each identity id stands for (only ids that name a person)."""
+    tokens = person_map(identities, people_history)
+    ids = identities.select(iid=identities.id, itoken=identities.token)
+    joined = ids.join(tokens, ids.itoken == tokens.token)
+    return joined.select(id=joined.iid, person=joined.person)
+
+
 def tie_expression(
     interactions: ibis.Table,
     identities: ibis.Table,
@@ -90,7 +106,10 @@ def tie_expression(
 
     Parameters
     ----------
-    interactions, identities, people_history, ties : ibis.Table
+    interactions : ibis.Table
+        Interactions as stored (:data:`INTERACTIONS_SQL`): ``timestamp, channel,
+        kind, sender, recipients, weight`` with identity ids for the people.
+    identities, people_history, ties : ibis.Table
         The workspace tables of the same names (see socialhr.schema).
     windows : ibis.Table
         ``(window_id, w_start, w_end)``, half-open UTC day ranges, as made by
@@ -137,12 +156,19 @@ def tie_expression(
     channel = ibis.ifelse((tw.source_kind == "viva-p2p") & tw.tie_type.notnull(), tw.tie_type, tw.source_kind)
     imported = tw.select("window_id", channel=channel, weight=tw.weight.cast("float64"), a=tw.source, b=tw.target)
 
-    pairs = _nullable(msg.select(*_PAIR)).union(_nullable(meet.select(*_PAIR))).union(_nullable(imported.select(*_PAIR)))
+    # Interactions name identity ids, imported ties pseudonyms: each is mapped to people on its own key.
+    pairs = _nullable(msg.select(*_PAIR)).union(_nullable(meet.select(*_PAIR)))
+    imap = person_id_map(identities, people_history)
+    src = imap.select(a_id=imap.id, source=imap.person)
+    dst = imap.select(b_id=imap.id, target=imap.person)
+    by_id = pairs.join(src, pairs.a == src.a_id).join(dst, pairs.b == dst.b_id)
     pmap = person_map(identities, people_history)
-    src = pmap.select(a_token=pmap.token, source=pmap.person)
-    dst = pmap.select(b_token=pmap.token, target=pmap.person)
-    resolved = pairs.join(src, pairs.a == src.a_token).join(dst, pairs.b == dst.b_token)
-    resolved = resolved.select("window_id", "channel", "weight", "source", "target")
+    tsrc = pmap.select(a_token=pmap.token, source=pmap.person)
+    tdst = pmap.select(b_token=pmap.token, target=pmap.person)
+    imported = _nullable(imported.select(*_PAIR))
+    by_token = imported.join(tsrc, imported.a == tsrc.a_token).join(tdst, imported.b == tdst.b_token)
+    cols = ("window_id", "channel", "weight", "source", "target")
+    resolved = _nullable(by_id.select(*cols)).union(_nullable(by_token.select(*cols)))
     resolved = resolved.filter(resolved.source != resolved.target)
 
     per_channel = resolved.group_by(["window_id", "channel", "source", "target"]).aggregate(
@@ -172,9 +198,9 @@ def tie_expression(
 def data_span(db: Any) -> tuple[dt.date, dt.date] | None:
     """First and last UTC day with an interaction or an imported tie, or None when there is none."""
     row = db.execute(
-        """SELECT min(d0), max(d1) FROM (
+        f"""SELECT min(d0), max(d1) FROM (
              SELECT min(CAST("timestamp" AS DATE)) AS d0, max(CAST("timestamp" AS DATE)) AS d1
-               FROM interactions WHERE kind <> 'broadcast'
+               FROM interaction_rows WHERE kind <> {KINDS.index("broadcast")}
              UNION ALL
              SELECT min(coalesce(period_start, period_end)), max(coalesce(period_end, period_start)) FROM ties)"""
     ).fetchone()
@@ -211,7 +237,8 @@ def aggregate(
     started = time.perf_counter()
     if engine == "duckdb":
         con = ibis.duckdb.from_connection(ws.db)
-        tables = {name: con.table(name) for name in _INPUT_TABLES}
+        tables = {name: con.table(name) for name in _INPUT_TABLES if name != "interactions"}
+        tables["interactions"] = con.sql(INTERACTIONS_SQL)
         expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
         edges = con.to_pyarrow(expr)
     elif engine == "spark":
@@ -249,7 +276,8 @@ def _aggregate_spark(ws: Any, windows: Sequence[Window], *, min_interactions: in
         tables = {}
         for name in _INPUT_TABLES:
             path = staging / f"{name}.parquet"
-            ws.db.execute(f"COPY (SELECT * FROM {name}) TO '{path}' (FORMAT parquet)")
+            query = INTERACTIONS_SQL if name == "interactions" else f"SELECT * FROM {name}"
+            ws.db.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
             tables[name] = con.read_parquet(str(path), table_name=f"socialhr_{name}")
         expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
         return con.to_pyarrow(expr)
