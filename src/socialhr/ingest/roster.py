@@ -250,10 +250,19 @@ def _store_groups(ws: Workspace, batch: Batch, records: list[dict[str, Any]]) ->
             rows[f"team:{team}"] = ("team", team, f"department:{dept}" if dept else None)
     if not rows:
         return
-    ws.db.executemany(
-        "INSERT INTO groups VALUES (?, ?, ?, ?, 'roster', ?) ON CONFLICT (group_id) DO UPDATE SET parent = excluded.parent",
-        [(gid, kind, name, parent, batch.batch_id) for gid, (kind, name, parent) in rows.items()],
-    )
+    # One statement for all groups (executemany took seconds for a 20k-person roster's teams).
+    ws.db.register("_groups", pa.table({
+        "group_id": list(rows), "kind": [r[0] for r in rows.values()], "name": [r[1] for r in rows.values()],
+        "parent": pa.array([r[2] for r in rows.values()], pa.string()),
+    }))
+    try:
+        ws.db.execute(
+            "INSERT INTO groups SELECT group_id, kind, name, parent, 'roster', ? FROM _groups "
+            "ON CONFLICT (group_id) DO UPDATE SET parent = excluded.parent",
+            [batch.batch_id],
+        )
+    finally:
+        ws.db.unregister("_groups")
 
 
 def _store_domains(ws: Workspace, records: list[dict[str, Any]]) -> None:
