@@ -131,20 +131,27 @@ KINDS = ("message", "meeting", "broadcast", "reply", "mention")  # kind code = p
 
 _KIND_LIST = "[" + ", ".join(f"'{k}'" for k in KINDS) + "]"
 
+# The stored rows with their channel and kind names; sender and recipients
+# stay identity ids. The network aggregation reads this (joining ids to people
+# on integers); the view ``interactions`` adds the pseudonyms.
+STORED_INTERACTIONS = f"""SELECT r.rowid AS rid, r.batch_id, r."timestamp", c.name AS channel,
+       {_KIND_LIST}[r.kind + 1] AS kind, r.sender, r.recipients, r.weight, r.duration_minutes, r.context
+FROM interaction_rows r JOIN channels c ON c.channel_id = r.channel_id"""
+
 INTERACTIONS_VIEW = f"""CREATE OR REPLACE VIEW interactions AS
-    WITH pseudo AS (SELECT id, coalesce(person, token) AS p FROM identities),
+    WITH stored AS ({STORED_INTERACTIONS}),
+    pseudo AS (SELECT id, coalesce(person, token) AS p FROM identities),
     lists AS (
         SELECT u.rid, list(ps.p ORDER BY u.k) AS recipients
         FROM (SELECT rowid AS rid, unnest(recipients) AS x, generate_subscripts(recipients, 1) AS k FROM interaction_rows) u
         JOIN pseudo ps ON ps.id = u.x
         GROUP BY u.rid)
-    SELECT r.batch_id, r."timestamp", c.name AS channel, {_KIND_LIST}[r.kind + 1] AS kind,
+    SELECT n.batch_id, n."timestamp", n.channel, n.kind,
            s.p AS sender, coalesce(l.recipients, CAST([] AS VARCHAR[])) AS recipients,
-           r.weight, r.duration_minutes, r.context
-    FROM interaction_rows r
-    JOIN channels c ON c.channel_id = r.channel_id
-    JOIN pseudo s ON s.id = r.sender
-    LEFT JOIN lists l ON l.rid = r.rowid"""
+           n.weight, n.duration_minutes, n.context
+    FROM stored n
+    JOIN pseudo s ON s.id = n.sender
+    LEFT JOIN lists l ON l.rid = n.rid"""
 
 _V3 = [
     "ALTER TABLE identities ADD COLUMN id INTEGER",

@@ -88,10 +88,10 @@ class IdentityResolver:
             i = self.ids[pseudo]
         return i
 
-    def id_array(self, pseudonyms: pa.Array) -> pa.Array:
+    def id_array(self, pseudonyms: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Identity ids (int32) for a column of pseudonyms; nulls stay null."""
-        enc = pc.dictionary_encode(pseudonyms.combine_chunks() if isinstance(pseudonyms, pa.ChunkedArray) else pseudonyms)
-        ids = pa.array([None if v is None else self.id_of(v) for v in enc.dictionary.to_pylist()], pa.int32())
+        enc = _encoded(pseudonyms)
+        ids = pa.array([self.id_of(v) for v in enc.dictionary.to_pylist()], pa.int32())
         return pc.take(ids, enc.indices)
 
     def id_lists(self, lists: pa.Array) -> pa.Array:
@@ -108,7 +108,10 @@ class IdentityResolver:
 
     def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null."""
-        return self.id_array(self.resolve_array(arr))
+        enc = _encoded(arr)
+        pseudonyms = (self.resolve(v) for v in enc.dictionary.to_pylist())
+        ids = pa.array([None if p is None else self.id_of(p) for p in pseudonyms], pa.int32())
+        return pc.take(ids, enc.indices)
 
     def id_lists_of(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
         """Separated raw identifiers (or lists of them) to sets of identity ids (lists of int32).
@@ -140,35 +143,9 @@ class IdentityResolver:
 
     def resolve_array(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Map a string column to pseudonyms, hashing each distinct value once."""
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if not pa.types.is_dictionary(arr.type):
-            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-                arr = pc.cast(arr, pa.string())
-            arr = pc.dictionary_encode(arr)
-        mapped = pa.array([self.resolve(v) for v in arr.dictionary.to_pylist()], pa.string())
-        return pc.take(mapped, arr.indices)
-
-    def resolve_lists(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
-        """Map a column of separated identifiers (or of lists) to lists of pseudonyms.
-
-        Recipients are a set: blanks are dropped (as nulls, by the batch
-        path) and repeats within a list are removed here.
-        """
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
-            arr = pc.cast(arr, pa.list_(pa.string()))
-            offsets = pc.subtract(arr.offsets, arr.offsets[0])
-            return _dedupe(pa.ListArray.from_arrays(offsets, self.resolve_array(arr.flatten()), mask=arr.is_null()))
-        if not pa.types.is_dictionary(arr.type):
-            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-                arr = pc.cast(arr, pa.string())
-            arr = pc.dictionary_encode(arr)
-        # Work on the distinct strings only, then expand with the indices.
-        split = pc.split_pattern(arr.dictionary, separator)
-        lists = _dedupe(pa.ListArray.from_arrays(split.offsets, self.resolve_array(split.flatten())))
-        return pc.take(lists, arr.indices)
+        enc = _encoded(arr)
+        mapped = pa.array([self.resolve(v) for v in enc.dictionary.to_pylist()], pa.string())
+        return pc.take(mapped, enc.indices)
 
     def counts(self) -> dict[str, int]:
         """New identities this batch, by status."""
@@ -202,14 +179,29 @@ class IdentityResolver:
         self.new.clear()
 
 
+def _encoded(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """A column of identifiers as a dictionary array of strings (its distinct values once)."""
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_dictionary(arr.type):
+        return arr
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = pc.cast(arr, pa.string())
+    return pc.dictionary_encode(arr)
+
+
+def _kept(lists: pa.ListArray, values: pa.Array, keep: np.ndarray) -> pa.ListArray:
+    """``lists`` with only the flattened ``values`` where ``keep`` is true."""
+    parents = pc.list_parent_indices(lists).to_numpy()
+    counts = np.bincount(parents[keep], minlength=len(lists))
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(values, pa.array(keep)), mask=lists.is_null())
+
+
 def _drop_nulls(lists: pa.ListArray) -> pa.ListArray:
     """The same lists without their null values."""
     flat = lists.flatten()
-    keep = pc.is_valid(flat)
-    parents = pc.list_parent_indices(lists)
-    counts = np.bincount(parents.to_numpy()[keep.to_numpy(zero_copy_only=False)], minlength=len(lists))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(flat, keep), mask=lists.is_null())
+    return _kept(lists, flat, pc.is_valid(flat).to_numpy(zero_copy_only=False))
 
 
 def _set_lists(lists: pa.ListArray) -> pa.ListArray:
@@ -220,39 +212,18 @@ def _set_lists(lists: pa.ListArray) -> pa.ListArray:
     if len(flat) < 2:
         return lists
     ids = flat.to_numpy().astype(np.int64)
-    parents = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
-    keys = parents * (int(ids.max()) + 1) + ids
+    keys = pc.list_parent_indices(lists).to_numpy().astype(np.int64) * (int(ids.max()) + 1) + ids
     _, first = np.unique(keys, return_index=True)
     if len(first) == len(keys):
         return lists
     keep = np.zeros(len(keys), dtype=bool)
     keep[first] = True
-    counts = np.bincount(parents[keep], minlength=len(lists))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(ids[keep].astype(np.int32)), mask=lists.is_null())
+    return _kept(lists, flat, keep)
 
 
 def next_identity_id(db) -> int:
     """The first free identity id."""
     return db.execute("SELECT coalesce(max(id), 0) + 1 FROM identities").fetchone()[0]
-
-
-def _dedupe(lists: pa.ListArray) -> pa.ListArray:
-    """Drop repeats inside each list; cheap when there are none (the usual case)."""
-    flat = lists.flatten()
-    if len(flat) == 0:
-        return lists
-    # One integer per (list, value) pair: repeats show as fewer distinct pairs.
-    codes = pc.dictionary_encode(flat)
-    parents = pc.list_parent_indices(lists).cast(pa.int64())
-    values = pc.fill_null(codes.indices, -1).cast(pa.int64())
-    pairs = pc.add(pc.multiply(parents, len(codes.dictionary) + 1), values)
-    if pc.count_distinct(pairs).as_py() == len(flat):
-        return lists
-    out = []
-    for lst in lists.to_pylist():
-        out.append(None if lst is None else list(dict.fromkeys(lst)))
-    return pa.array(out, pa.list_(pa.string()))
 
 
 def reresolve(ws: Workspace, remap: dict[str, str]) -> int:

@@ -42,9 +42,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..schema import KINDS
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
-from ..schema import KINDS
 from .identity import IdentityResolver
 from .messaging import channel_ids, kinds_stored
 from .tabular import open_table

@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from ..errors import InputError
 from ..schema import KINDS
 from ..workspace import Workspace
 from .identity import IdentityResolver
@@ -60,7 +61,6 @@ def channel_ids(db, names: Iterable[str]) -> dict[str, int]:
     if fresh:
         start = max(known.values(), default=0) + 1
         if start + len(fresh) > 32767:
-            from ..errors import InputError
             raise InputError(f"too many distinct channels ({len(known) + len(fresh):,}); at most 32,767 are kept",
                              hint="The channel column names a medium (email, chat, meeting...), not a conversation; put conversation ids in 'context'.")
         db.executemany("INSERT INTO channels VALUES (?, ?)", [(start + i, n) for i, n in enumerate(fresh)])

@@ -41,18 +41,12 @@ import ibis
 import pyarrow as pa
 
 from ..errors import SocialHRError
-from ..schema import _KIND_LIST, KINDS
+from ..schema import KINDS, STORED_INTERACTIONS
 from .windows import Window
 
 ALL_CHANNELS = "all"
 EDGE_COLUMNS = ["window_id", "channel", "source", "target", "weight", "interactions"]
 VIVA_CHANNELS = ("viva_strong", "viva_diverse")  # two scores of the same Viva person-to-person ties
-# The aggregation reads interactions as stored: identity ids, not pseudonyms
-# (mapping ids to people is one join on integers, far cheaper than the
-# ``interactions`` view's lists of pseudonyms).
-INTERACTIONS_SQL = f"""SELECT r."timestamp", c.name AS channel, {_KIND_LIST}[r.kind + 1] AS kind,
-       r.sender, r.recipients, r.weight
-FROM interaction_rows r JOIN channels c ON c.channel_id = r.channel_id"""
 _INPUT_TABLES = ("interactions", "identities", "people_history", "ties")
 _PAIR = ("window_id", "channel", "weight", "a", "b")
 
@@ -107,8 +101,11 @@ def tie_expression(
     Parameters
     ----------
     interactions : ibis.Table
-        Interactions as stored (:data:`INTERACTIONS_SQL`): ``timestamp, channel,
-        kind, sender, recipients, weight`` with identity ids for the people.
+        Interactions as stored (:data:`socialhr.schema.STORED_INTERACTIONS`):
+        ``timestamp, channel, kind, sender, recipients, weight`` with identity
+        ids for the people; read as stored because mapping ids to people is
+        one join on integers, far cheaper than the ``interactions`` view's
+        lists of pseudonyms.
     identities, people_history, ties : ibis.Table
         The workspace tables of the same names (see socialhr.schema).
     windows : ibis.Table
@@ -238,7 +235,7 @@ def aggregate(
     if engine == "duckdb":
         con = ibis.duckdb.from_connection(ws.db)
         tables = {name: con.table(name) for name in _INPUT_TABLES if name != "interactions"}
-        tables["interactions"] = con.sql(INTERACTIONS_SQL)
+        tables["interactions"] = con.sql(STORED_INTERACTIONS)
         expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
         edges = con.to_pyarrow(expr)
     elif engine == "spark":
@@ -276,7 +273,7 @@ def _aggregate_spark(ws: Any, windows: Sequence[Window], *, min_interactions: in
         tables = {}
         for name in _INPUT_TABLES:
             path = staging / f"{name}.parquet"
-            query = INTERACTIONS_SQL if name == "interactions" else f"SELECT * FROM {name}"
+            query = STORED_INTERACTIONS if name == "interactions" else f"SELECT * FROM {name}"
             ws.db.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
             tables[name] = con.read_parquet(str(path), table_name=f"socialhr_{name}")
         expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
