@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/ingest_messaging.py
 	$(BIN)/python benchmarks/network.py
+	$(BIN)/python benchmarks/export.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -202,4 +202,6 @@ def _connect(db_path: Path, settings: dict[str, Any], *, read_only: bool = False
     # Everything is stored and computed in UTC; the workspace's zone only
     # applies to naive timestamps at import.
     db.execute("SET TimeZone = 'UTC'")
+    # No DuckDB progress bar: it would print into the output of a library call (the CLI shows its own).
+    db.execute("SET enable_progress_bar = false")
     return db
