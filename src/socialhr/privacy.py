@@ -19,7 +19,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -63,7 +62,7 @@ class Pseudonymiser:
 
     def token(self, kind: str, value: str) -> str:
         msg = f"{kind}:{normalise(kind, value)}".encode()
-        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()[:TOKEN_HEX]
+        return hmac.digest(self._key, msg, "sha256").hex()[:TOKEN_HEX]
 
     def person(self, employee_id: str) -> str:
         """A person's pseudonym: the token of their employee id."""
