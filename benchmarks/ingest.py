@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/ingest.py                  # 10 million rows, 20,000 people
     python benchmarks/ingest.py --rows 1000000   # quicker
+    python benchmarks/ingest.py --floor          # also what DuckDB alone takes on each file
     python benchmarks/ingest.py --connectors     # also the e-mail and Slack lines (issue 3)
     python benchmarks/ingest.py --connectors --messages 200000 --formats ''   # only those, quicker
 
@@ -97,6 +98,47 @@ def run(files: dict[str, Path], fmt: str, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+FLOOR = r"""
+import json, sys, time, duckdb
+path, fmt, db = sys.argv[1:4]
+src = f"read_parquet('{path}')" if fmt == "parquet" else f"read_csv('{path}', header = true, all_varchar = true)"
+con = duckdb.connect(db)
+con.execute("SET preserve_insertion_order = false")
+con.execute("SET memory_limit = '1GB'")
+t = time.perf_counter()
+con.execute(f"SELECT count(sender), count(recipients), count(channel), count(TRY_CAST(\"timestamp\" AS TIMESTAMPTZ)) FROM {src}").fetchall()
+read = time.perf_counter() - t
+t = time.perf_counter()
+con.execute(f"SELECT count(*) FROM (SELECT DISTINCT sender, recipients FROM {src})").fetchall()
+distinct = time.perf_counter() - t
+t = time.perf_counter()
+con.execute(f'''CREATE TABLE t AS SELECT 1 AS batch_id, TRY_CAST("timestamp" AS TIMESTAMPTZ) AS ts, false AS zone_assumed,
+    CAST(1 AS SMALLINT) AS channel_id, CAST(0 AS UTINYINT) AS kind, CAST(hash(sender) % 20000 AS INTEGER) AS sender,
+    [CAST(hash(recipients) % 20000 AS INTEGER)] AS recipients, 1.0 AS weight, TRY_CAST(duration_minutes AS DOUBLE) AS duration_minutes,
+    CAST(NULL AS VARCHAR) AS context FROM {src}''')
+write = time.perf_counter() - t
+print(json.dumps({"read": read, "distinct": distinct, "write": write}))
+"""
+
+
+def floor(files: dict[str, Path], fmt: str, work: Path, rows: int) -> None:
+    """What DuckDB alone takes on the same file and machine, without any of socialhr's work:
+    reading and parsing it, one scan for distinct values (pass 1 of the bulk path makes one), and
+    reading it into a table of interaction_rows' shape with stand-in integers."""
+    db = work / f"floor_{time.time_ns()}.duckdb"
+    try:
+        proc = subprocess.run([sys.executable, "-c", FLOOR, str(files[fmt]), fmt, str(db)], capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(proc.stderr)
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+    finally:
+        db.unlink(missing_ok=True)
+    print(f"  floor: DuckDB alone reads and parses it at {rows / r['read']:,.0f} rows/s, one distinct scan takes "
+          f"{r['distinct']:.2f} s, reading it into a table of the same shape {r['write']:.2f} s "
+          f"({rows / r['write']:,.0f} rows/s); a distinct scan and that, the two passes of the bulk path without its work: "
+          f"{rows / (r['distinct'] + r['write']):,.0f} rows/s", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=10_000_000)
@@ -105,6 +147,7 @@ def main() -> None:
     ap.add_argument("--formats", default="parquet,csv", help="comma-separated; empty for none")
     ap.add_argument("--connectors", action="store_true", help="also run benchmarks/ingest_messaging.py (mbox and Slack export)")
     ap.add_argument("--messages", type=int, action="append", help="with --connectors: messages per input (default 1,000,000; repeat for several sizes)")
+    ap.add_argument("--floor", action="store_true", help="also print what DuckDB alone takes on each file (the floor of the import)")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
     if formats:
@@ -119,6 +162,8 @@ def main() -> None:
         verdict = f"  {'ok' if rate >= target and r['peak_mb'] < 2048 else 'below'} ({target:,}/s, < 2 GB)" if target else ""
         print(f"{fmt:<8} {r['rows']:>12,} rows  {r['seconds']:7.2f} s  {rate:>12,.0f} rows/s  peak RSS {r['peak_mb']:,.0f} MB "
               f"(process peak {r['maxrss_mb']:,.0f} MB; file {size:,.0f} MB){verdict}", flush=True)
+        if args.floor:
+            floor(files, fmt, args.dir, r["rows"])
     if args.connectors:
         # The connector lines come from their own benchmark, run as it runs alone.
         cmd = [sys.executable, str(Path(__file__).with_name("ingest_messaging.py")), "--people", str(args.people), "--dir", str(args.dir / "messaging")]
