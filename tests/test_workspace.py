@@ -110,3 +110,51 @@ def test_a_schema_2_workspace_keeps_its_interactions_when_upgraded(tmp_path, mon
     assert ("orphan", "unresolved") in [(t, s) for t, _, s in ids]
     assert db.execute("SELECT count(*) FROM channels").fetchone()[0] == 3
     opened.close()
+
+
+_SCHEMA_3_VIEW = """CREATE OR REPLACE VIEW interactions AS
+    WITH stored AS ({stored}),
+    pseudo AS (SELECT id, coalesce(person, token) AS p FROM identities),
+    lists AS (
+        SELECT u.rid, list(ps.p ORDER BY u.k) AS recipients
+        FROM (SELECT rowid AS rid, unnest(recipients) AS x, generate_subscripts(recipients, 1) AS k FROM interaction_rows) u
+        JOIN pseudo ps ON ps.id = u.x
+        GROUP BY u.rid)
+    SELECT n.batch_id, n."timestamp", n.channel, n.kind,
+           s.p AS sender, coalesce(l.recipients, CAST([] AS VARCHAR[])) AS recipients,
+           n.weight, n.duration_minutes, n.context
+    FROM stored n
+    JOIN pseudo s ON s.id = n.sender
+    LEFT JOIN lists l ON l.rid = n.rid"""
+
+
+def test_a_schema_3_workspace_reads_as_it_is_and_gets_the_faster_view_when_opened_to_write(loaded):
+    def rows(w):
+        return sorted(map(repr, w.db.execute("SELECT * FROM interactions").fetchall()))
+
+    def version(w):
+        return w.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+
+    expected = rows(loaded)
+    loaded.db.execute(_SCHEMA_3_VIEW.format(stored=schema.STORED_INTERACTIONS))
+    loaded.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    loaded.close()
+    # Read-only (status, export): only a view is missing, so it opens as it is.
+    reader = Workspace.open(loaded.path, read_only=True)
+    assert version(reader) == "3" and rows(reader) == expected
+    reader.close()
+    writer = Workspace.open(loaded.path)
+    assert version(writer) == "4" and rows(writer) == expected
+    view = writer.db.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'interactions'").fetchone()[0]
+    assert "len(recipients) <> 1" in view.replace("(recipients) != 1", "(recipients) <> 1")
+    writer.close()
+
+
+def test_read_only_cannot_skip_a_migration_that_changes_tables(ws, monkeypatch):
+    current = schema.SCHEMA_VERSION
+    ws.close()
+    monkeypatch.setitem(schema.MIGRATIONS, current + 1, ["CREATE TABLE upgrade_probe (x INTEGER)"])
+    monkeypatch.setattr("socialhr.workspace.SCHEMA_VERSION", current + 1)
+    monkeypatch.setattr("socialhr.schema.SCHEMA_VERSION", current + 1)
+    with pytest.raises(WorkspaceError, match=f"has schema {current} and needs upgrading to {current + 1}"):
+        Workspace.open(ws.path, read_only=True)

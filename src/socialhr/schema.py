@@ -212,6 +212,10 @@ _V3 = [
 # Version 4: the faster ``interactions`` view above.
 _V4 = [INTERACTIONS_VIEW]
 
+# Versions that only replace views: a workspace missing no other migration can
+# still be opened read-only as it is (its older views give the same rows).
+VIEW_ONLY = {4}
+
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.

@@ -28,7 +28,7 @@ import duckdb
 from . import __version__, config
 from .errors import WorkspaceError
 from .privacy import Pseudonymiser, Vault
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import MIGRATIONS, SCHEMA_VERSION, VIEW_ONLY
 
 DB_FILE = "socialhr.duckdb"
 SETTINGS_FILE = "socialhr.toml"
@@ -89,7 +89,10 @@ class Workspace:
                 f"{path} was made by a newer socialhr (schema {version}; this is socialhr {__version__} with schema {SCHEMA_VERSION})",
                 hint="Upgrade with: pip install --upgrade socialhr",
             )
-        if version < SCHEMA_VERSION:
+        pending = set(range(version + 1, SCHEMA_VERSION + 1))
+        if pending and read_only and pending <= VIEW_ONLY:
+            pending = set()  # only faster views are missing: read as it is
+        if pending:
             if read_only:
                 db.close()
                 raise WorkspaceError(f"{path} has schema {version} and needs upgrading to {SCHEMA_VERSION}", hint="Open it once without read-only access (any socialhr command that writes) to upgrade it.")
