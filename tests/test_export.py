@@ -138,3 +138,9 @@ def test_csv_times_are_arrows_strftime_only_faster(unit, tz):
     times = pa.concat_arrays([pa.array(micros // per, pa.timestamp(unit, tz=tz)), pa.array([None], pa.timestamp(unit, tz=tz))])
     reference = pc.strftime(times, format="%Y-%m-%dT%H:%M:%SZ" if tz else "%Y-%m-%dT%H:%M:%S")
     assert export._iso(times).to_pylist() == reference.to_pylist()
+
+
+def test_progress_reports_rows_written_after_each_batch(loaded, small_batches, tmp_path):
+    seen = []
+    assert export_table(loaded, "interactions", tmp_path / "i.csv", progress=seen.append) == 8
+    assert seen == [3, 6, 8]

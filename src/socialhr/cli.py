@@ -253,8 +253,9 @@ def export(
     from .export import export_table
 
     options = {"window": window, "channel": channel, "dimension": dimension}
-    with _open(workspace, read_only=True) as ws:
-        n = export_table(ws, table, output, identified=identified, **options)
+    with _open(workspace, read_only=True) as ws, _progress(f"Exporting {table}") as bar:
+        task = bar.add_task(f"Exporting {table}", total=None)
+        n = export_table(ws, table, output, identified=identified, progress=lambda rows: bar.update(task, completed=rows), **options)
     console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}.")
 
 

@@ -128,8 +128,14 @@ def table_names() -> list[str]:
     return sorted(TABLES)
 
 
-def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool = False, **options: Any) -> int:
-    """Write ``table`` to ``out`` (format from the extension), streamed; return the row count."""
+def export_table(
+    ws: Workspace, table: str, out: str | Path, *, identified: bool = False,
+    progress: Callable[[int], None] | None = None, **options: Any,
+) -> int:
+    """Write ``table`` to ``out`` (format from the extension), streamed; return the row count.
+
+    ``progress``, if given, is called with the number of rows written so far after each batch.
+    """
     out = Path(out)
     if table not in TABLES:
         raise UnknownTableError(f"no table named '{table}'", hint=f"Tables you can export: {', '.join(table_names())}.")
@@ -143,6 +149,8 @@ def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool
         known = ", ".join(sorted(set(FORMATS) | set(spec.writers)))
         raise SocialHRError(f"cannot tell the format of '{out.name}' from its extension", hint=f"Use one of: {known}.")
     schema, batches = _batches(ws, spec, identified, options)
+    if progress:
+        batches = _counted(batches, progress)
     out.parent.mkdir(parents=True, exist_ok=True)
     fmt = FORMATS[suffix]
     rows = 0
@@ -163,6 +171,14 @@ def export_table(ws: Workspace, table: str, out: str | Path, *, identified: bool
 
 
 BATCH_ROWS = 100_000  # rows per batch of an export
+
+
+def _counted(batches: Iterator[pa.RecordBatch], progress: Callable[[int], None]) -> Iterator[pa.RecordBatch]:
+    done = 0
+    for b in batches:
+        yield b
+        done += b.num_rows
+        progress(done)
 
 
 def _batches(ws: Workspace, spec: ExportTable, identified: bool, options: dict[str, Any]) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
