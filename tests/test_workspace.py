@@ -37,12 +37,19 @@ def test_a_newer_workspace_says_to_upgrade(ws):
         Workspace.open(ws.path)
 
 
-def test_an_older_workspace_is_upgraded_on_open(ws, monkeypatch):
+@pytest.fixture
+def probe_migration(ws, monkeypatch):
+    """A next schema version that adds a table; the workspace (closed) is one version behind it."""
     current = schema.SCHEMA_VERSION
     ws.close()
     monkeypatch.setitem(schema.MIGRATIONS, current + 1, ["CREATE TABLE upgrade_probe (x INTEGER)"])
     monkeypatch.setattr("socialhr.workspace.SCHEMA_VERSION", current + 1)
     monkeypatch.setattr("socialhr.schema.SCHEMA_VERSION", current + 1)
+    return current
+
+
+def test_an_older_workspace_is_upgraded_on_open(ws, probe_migration):
+    current = probe_migration
     opened = Workspace.open(ws.path)
     assert opened.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(current + 1)
     assert opened.db.execute("SELECT count(*) FROM upgrade_probe").fetchone()[0] == 0
@@ -150,11 +157,7 @@ def test_a_schema_3_workspace_reads_as_it_is_and_gets_the_faster_view_when_opene
     writer.close()
 
 
-def test_read_only_cannot_skip_a_migration_that_changes_tables(ws, monkeypatch):
-    current = schema.SCHEMA_VERSION
-    ws.close()
-    monkeypatch.setitem(schema.MIGRATIONS, current + 1, ["CREATE TABLE upgrade_probe (x INTEGER)"])
-    monkeypatch.setattr("socialhr.workspace.SCHEMA_VERSION", current + 1)
-    monkeypatch.setattr("socialhr.schema.SCHEMA_VERSION", current + 1)
+def test_read_only_cannot_skip_a_migration_that_changes_tables(ws, probe_migration):
+    current = probe_migration
     with pytest.raises(WorkspaceError, match=f"has schema {current} and needs upgrading to {current + 1}"):
         Workspace.open(ws.path, read_only=True)

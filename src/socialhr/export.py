@@ -28,6 +28,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import SocialHRError, UnknownTableError
+from .lists import values as list_values
+from .lists import with_values, without_nulls
 from .schema import STORED_INTERACTIONS
 from .workspace import Workspace
 
@@ -96,12 +98,10 @@ def _recipient_pseudonyms(ws: Workspace) -> Callable[[pa.RecordBatch], pa.Record
     def prepare(batch: pa.RecordBatch) -> pa.RecordBatch:
         i = batch.schema.get_field_index("recipients")
         lists = batch.column(i)
-        ids = _values(lists)
+        ids = list_values(lists)
         values = pc.take(lookup, pc.if_else(pc.less(ids, len(lookup)), ids, None))
-        if values.null_count:  # an id no identity has (never made by the importers): left out, as the view does
-            out = _drop_null_values(lists, values)
-        else:
-            out = _with_values(lists, values)
+        # an id no identity has (never made by the importers) is left out, as the view does
+        out = without_nulls(lists, values) if values.null_count else with_values(lists, values)
         return batch.set_column(i, pa.field("recipients", out.type), out)
 
     return prepare
@@ -231,7 +231,7 @@ def _identify(data: pa.RecordBatch, spec: ExportTable, ids: dict[str, str]) -> p
     for col, new in spec.person_list_columns.items():
         if col in data.schema.names:
             lists = data.column(col)
-            mapped = _with_values(lists, _look_up(_values(lists), ids))
+            mapped = with_values(lists, _look_up(list_values(lists), ids))
             data = data.add_column(data.schema.get_field_index(col) + 1, new, mapped)
     return data
 
@@ -243,27 +243,6 @@ def _look_up(values: pa.Array, mapping: dict[str, str]) -> pa.Array:
     return pc.take(mapped, enc.indices)
 
 
-def _values(lists: pa.ListArray) -> pa.Array:
-    """The values of a list column, one after the other, as its offsets count them."""
-    start, end = lists.offsets[0].as_py(), lists.offsets[-1].as_py()
-    return lists.values.slice(start, end - start)
-
-
-def _with_values(lists: pa.ListArray, values: pa.Array) -> pa.ListArray:
-    """The same lists (same lengths, same nulls) holding ``values`` (as long as :func:`_values`)."""
-    return pa.ListArray.from_arrays(pc.subtract(lists.offsets, lists.offsets[0]), values, mask=lists.is_null())
-
-
-def _drop_null_values(lists: pa.ListArray, values: pa.Array) -> pa.ListArray:
-    """:func:`_with_values` without the null values."""
-    keep = pc.is_valid(values).to_numpy(zero_copy_only=False)
-    offsets = lists.offsets.to_numpy()
-    parents = np.repeat(np.arange(len(lists)), np.diff(offsets))
-    counts = np.bincount(parents[keep], minlength=len(lists))
-    kept = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(kept), pc.filter(values, pa.array(keep)), mask=lists.is_null())
-
-
 def _flatten_lists(data: pa.RecordBatch, sep: str) -> pa.RecordBatch:
     """CSV has no lists: join list cells with ``sep`` (a missing element stays empty); times in ISO 8601."""
     for i, f in enumerate(data.schema):
@@ -271,7 +250,7 @@ def _flatten_lists(data: pa.RecordBatch, sep: str) -> pa.RecordBatch:
             data = data.set_column(i, f.name, _iso(data.column(i)))
         elif pa.types.is_list(f.type) or pa.types.is_large_list(f.type):
             lists = data.column(i)
-            text = _with_values(lists, pc.fill_null(pc.cast(_values(lists), pa.string()), ""))
+            text = with_values(lists, pc.fill_null(pc.cast(list_values(lists), pa.string()), ""))
             data = data.set_column(i, f.name, pc.binary_join(text, sep))
     return data
 

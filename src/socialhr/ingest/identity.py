@@ -22,6 +22,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..lists import kept, parents, with_values, without_nulls
+from ..lists import values as list_values
 from ..privacy import classify, normalise
 from ..workspace import Workspace
 
@@ -98,13 +100,8 @@ class IdentityResolver:
         """Lists of pseudonyms to lists of identity ids (int32), nulls dropped."""
         if isinstance(lists, pa.ChunkedArray):
             lists = lists.combine_chunks()
-        flat = lists.flatten()
-        ids = self.id_array(flat)
-        offsets = pc.subtract(lists.offsets, lists.offsets[0])
-        out = pa.ListArray.from_arrays(offsets, ids, mask=lists.is_null())
-        if ids.null_count:
-            out = _drop_nulls(out)
-        return out
+        ids = self.id_array(list_values(lists))
+        return without_nulls(lists, ids) if ids.null_count else with_values(lists, ids)
 
     def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
         """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null."""
@@ -130,9 +127,7 @@ class IdentityResolver:
             if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
                 arr = pc.cast(arr, pa.string())
             lists = pc.split_pattern(arr, separator)
-        offsets = pc.subtract(lists.offsets, lists.offsets[0])
-        out = pa.ListArray.from_arrays(offsets, self.ids_of(lists.flatten()), mask=lists.is_null())
-        return _set_lists(out)
+        return _set_lists(with_values(lists, self.ids_of(list_values(lists))))
 
     def _status(self, kind: str, value: str) -> str:
         if kind == "email" and self.domains:
@@ -190,35 +185,21 @@ def _encoded(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
     return pc.dictionary_encode(arr)
 
 
-def _kept(lists: pa.ListArray, values: pa.Array, keep: np.ndarray) -> pa.ListArray:
-    """``lists`` with only the flattened ``values`` where ``keep`` is true."""
-    parents = pc.list_parent_indices(lists).to_numpy()
-    counts = np.bincount(parents[keep], minlength=len(lists))
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pc.filter(values, pa.array(keep)), mask=lists.is_null())
-
-
-def _drop_nulls(lists: pa.ListArray) -> pa.ListArray:
-    """The same lists without their null values."""
-    flat = lists.flatten()
-    return _kept(lists, flat, pc.is_valid(flat).to_numpy(zero_copy_only=False))
-
-
 def _set_lists(lists: pa.ListArray) -> pa.ListArray:
     """Lists of int32 ids without nulls and without repeats (the first of each kept, in order)."""
-    if lists.flatten().null_count:
-        lists = _drop_nulls(lists)
-    flat = lists.flatten()
+    if list_values(lists).null_count:
+        lists = without_nulls(lists)
+    flat = list_values(lists)
     if len(flat) < 2:
         return lists
     ids = flat.to_numpy().astype(np.int64)
-    keys = pc.list_parent_indices(lists).to_numpy().astype(np.int64) * (int(ids.max()) + 1) + ids
+    keys = parents(lists).astype(np.int64) * (int(ids.max()) + 1) + ids
     _, first = np.unique(keys, return_index=True)
     if len(first) == len(keys):
         return lists
     keep = np.zeros(len(keys), dtype=bool)
     keep[first] = True
-    return _kept(lists, flat, keep)
+    return kept(lists, flat, keep)
 
 
 def next_identity_id(db) -> int:
