@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from socialhr.ingest import ingest
+from socialhr.privacy import Pseudonymiser
 from socialhr.workspace import Workspace
 
 
@@ -115,3 +116,61 @@ def test_column_map_from_settings_file(tmp_path, data):
     result = ingest(ws, "interactions", data / "interactions" / "missing_column.csv")
     assert result.rows_imported == 1
     ws.close()
+
+
+CLEAN = """timestamp,sender,recipients,channel
+2026-07-01T09:00:00Z,ada.lovelace@acme.example,alan.turing@acme.example,email
+2026-07-01T09:05:00Z,alan.turing@acme.example,grace.hopper@acme.example;;ada.lovelace@acme.example;grace.hopper@acme.example,email
+2026-07-01T09:10:00Z,E003,E004;E005;buyer@customer.example,meeting
+2026-07-01T09:15:00Z,grace.hopper@acme.example,buyer@customer.example,chat
+2026-07-01T09:20:00Z,E004,;E005,chat
+2026-07-01T09:25:00Z,E005,ada.lovelace@acme.example,chat
+"""
+
+
+@pytest.mark.parametrize("variant", [None, "Ada.Lovelace@acme.example", "E001"])
+def test_recipient_lists_map_the_same_by_enum_or_by_join(tmp_path, data, monkeypatch, variant):
+    """A file whose identifiers each name one identity is mapped through an ENUM
+    (codes = identity ids); one where two identifiers name the same person (an
+    e-mail in another case, or the person's employee id) joins every distinct
+    recipient list instead. Both store the same rows: blanks and repeats
+    dropped, the first of each kept, in order."""
+    import socialhr.ingest.interactions as interactions
+
+    paths = []
+    real = interactions._id_labels
+    monkeypatch.setattr(interactions, "_id_labels", lambda *a: paths.append(real(*a) is not None) or real(*a))
+    stored = []
+    for text in (CLEAN, CLEAN if variant is None else CLEAN.replace(";ada.lovelace@acme.example;", f";{variant};")):
+        ws = Workspace.init(tmp_path / f"w{len(stored)}")
+        (ws.vault.dir / "pseudonymisation.key").write_bytes(b"k" * 32)
+        ws._pseudonymiser = None
+        ingest(ws, "roster", data / "roster" / "workday.csv")
+        (tmp_path / "i.csv").write_text(text)
+        ingest(ws, "interactions", tmp_path / "i.csv")
+        stored.append(ws.db.execute('SELECT "timestamp", sender, recipients, weight FROM interactions ORDER BY 1').fetchall())
+        ws.close()
+    assert paths == ([True, True] if variant is None else [True, False])
+    assert stored[0] == stored[1]
+    p = Pseudonymiser(b"k" * 32)
+    second = stored[0][1]
+    assert second[1] == p.person("E002")
+    assert second[2] == [p.person("E003"), p.person("E001")] and second[3] == 0.5  # blank and repeat dropped, order kept
+    assert stored[0][4][2] == [p.person("E005")]  # a leading blank dropped
+
+
+def test_parquet_lists_of_recipients_through_the_enum(tmp_path, rostered):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "timestamp": ["2026-07-01T09:00:00Z", "2026-07-01T09:05:00Z", "2026-07-01T09:10:00Z"],
+        "sender": ["E001", "E002", "E003"],
+        "recipients": pa.array([["E002"], ["E003", None, "E001", "E003"], ["E004", ""]], pa.list_(pa.string())),
+        "channel": ["email", "chat", "email"],
+    })
+    pq.write_table(table, tmp_path / "lists.parquet")
+    ingest(rostered, "interactions", tmp_path / "lists.parquet")
+    p = rostered.pseudonymiser
+    got = rostered.db.execute('SELECT recipients, weight FROM interactions ORDER BY "timestamp"').fetchall()
+    assert got == [([p.person("E002")], 1.0), ([p.person("E003"), p.person("E001")], 0.5), ([p.person("E004")], 1.0)]

@@ -16,13 +16,17 @@ docs/data-model.md:
 
 How it is fast (docs/data-model.md, "How import is fast"): for Parquet and
 UTF-8 CSV, DuckDB reads the file itself, twice. The first pass collects the
-distinct senders and the distinct recipient values (and counts rows and naive
-timestamps); only those are pseudonymised in Python
-(:mod:`socialhr.ingest.identity`), into two small lookup tables. The second
-pass is one ``INSERT ... SELECT`` that joins the file to them and parses and
-checks every value in SQL. A bad value raises inside that statement; the
-batch then rolls back and the file is read again on the streamed path below,
-which names the exact line (the bulk statement cannot).
+distinct senders, recipient identifiers (each identifier of a list on its
+own) and channels, and counts the rows; only those identifiers are
+pseudonymised in Python (:mod:`socialhr.ingest.identity`). The second pass is
+one ``INSERT ... SELECT`` that maps each row to identity ids and parses and
+checks every value in SQL: the sender and a single recipient by a join to the
+identifier map, a list of recipients by a cast to an ENUM whose codes are the
+identity ids (see :func:`_id_labels`). Memory thus depends on the number of
+identifiers, not on the number of distinct recipient lists, which grows with
+the file. A bad value raises inside that statement; the batch then rolls back
+and the file is read again on the streamed path below, which names the exact
+line (the bulk statement cannot).
 
 The streamed path (JSON Lines, other encodings, and every error): rows come
 through Arrow in batches, identifiers are pseudonymised per distinct value
@@ -38,6 +42,7 @@ from pathlib import Path
 from typing import Callable
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -167,52 +172,132 @@ def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolve
     rel = _bulk_relation(src)
     types = {r[0]: r[1] for r in db.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
     rtype = types["recipients"]
-    rkey = "recipients" if rtype == "VARCHAR" else ("CAST(recipients AS VARCHAR[])" if rtype.endswith("[]") else "CAST(recipients AS VARCHAR)")
-    # Pass 1: the distinct senders, recipient values and channels, and the row count, in one scan.
+    is_list = rtype.endswith("[]")
+    rkey = "recipients" if rtype == "VARCHAR" else ("CAST(recipients AS VARCHAR[])" if is_list else "CAST(recipients AS VARCHAR)")
+    # Pass 1, one scan: the distinct senders, recipient identifiers (each
+    # identifier of a list on its own) and channels, and the number of rows.
+    # Every row yields at least one identifier, so none of them is missed.
+    parts = (f"CASE WHEN len({rkey}) > 0 THEN {rkey} ELSE [NULL::VARCHAR] END" if is_list
+             else f"string_split(coalesce({rkey}, ''), ';')")
     first = _arrow(db.execute(
-        f"SELECT CAST(sender AS VARCHAR) AS s, {rkey} AS r, CAST(channel AS VARCHAR) AS c, "
-        "grouping(s) AS gs, grouping(r) AS gr, grouping(c) AS gc, count(*) AS n "
-        f"FROM {rel} GROUP BY GROUPING SETS ((s), (r), (c), ())"
+        "SELECT s, e, c, grouping(s) AS gs, grouping(e) AS ge, grouping(c) AS gc, count_if(k = 1) AS n FROM "
+        f"(SELECT CAST(sender AS VARCHAR) AS s, unnest({parts}) AS e, generate_subscripts({parts}, 1) AS k, "
+        f"CAST(channel AS VARCHAR) AS c FROM {rel}) GROUP BY GROUPING SETS ((s), (e), (c), ())"
     ))
-    gs, gr, gc = first.column("gs"), first.column("gr"), first.column("gc")
-    total = first.filter(pc.and_(pc.and_(pc.equal(gs, 1), pc.equal(gr, 1)), pc.equal(gc, 1)))
-    rows = int(total.column("n")[0].as_py())
+    gs, ge, gc = first.column("gs"), first.column("ge"), first.column("gc")
+    is_set = {name: pc.equal(flag, 0) for name, flag in (("s", gs), ("e", ge), ("c", gc))}
+    total = first.filter(pc.and_(pc.and_(pc.equal(gs, 1), pc.equal(ge, 1)), pc.equal(gc, 1))).column("n").to_pylist()
+    rows = int(total[0] or 0) if total else 0  # (count_if over no rows is NULL)
     if rows == 0:
         raise _no_rows(src)
-    senders = first.filter(pc.and_(pc.equal(gs, 0), pc.is_valid(first.column("s")))).column("s")
-    recipients = first.filter(pc.and_(pc.equal(gr, 0), pc.is_valid(first.column("r")))).column("r")
-    channels = first.filter(pc.and_(pc.equal(gc, 0), pc.is_valid(first.column("c")))).column("c")
-    del first, total
+    senders, elements, channels = (_column(first.filter(pc.and_(is_set[k], pc.is_valid(first.column(k)))), k) for k in ("s", "e", "c"))
+    del first, is_set
     resolver = IdentityResolver(ws, batch.batch_id)
-    senders = senders.combine_chunks() if senders.num_chunks else pa.array([], senders.type)
-    recipients = recipients.combine_chunks() if recipients.num_chunks else pa.array([], recipients.type)
-    smap = pa.table({"key": senders, "id": resolver.ids_of(senders)})
-    rmap = pa.table({"key": recipients, "ids": resolver.id_lists_of(recipients)})
+    keys = pc.unique(pa.chunked_array([senders, elements], pa.string()).combine_chunks())
+    tables = {"_ids": pa.table({"key": keys, "id": resolver.ids_of(keys)})}
+    labels = _id_labels(resolver, elements, rows)
+    t_recipients = rkey.replace("recipients", "t.recipients")
+    if labels is not None:
+        # Each recipient identifier's ENUM code is its identity id: a single
+        # recipient (the usual case) is joined to the identifier map, a list
+        # is cast to the ENUM. Memory depends on the identifiers, not on the
+        # number of distinct recipient lists, which grows with the file.
+        db.execute(f"CREATE TYPE {_ID_ENUM} AS ENUM ({', '.join(map(_literal, labels))})")
+        codes = _enum_codes(t_recipients, is_list)
+        if not is_list:
+            codes = f"CASE WHEN one.id IS NOT NULL THEN [one.id] ELSE {codes} END"
+        rel = (f"(SELECT t.*, {codes} AS __codes FROM {rel} t"
+               + ("" if is_list else f" LEFT JOIN _ids one ON one.key = {t_recipients}") + ")")
+        rid_sql, rmap_join = _ENUM_RID, ""
+    else:
+        # Two identifiers of one identity (Ann@x and ann@x, say): each
+        # distinct recipient value is mapped to its set of ids, and joined.
+        tables["_rmap"] = _recipient_map(db, rel, rkey, resolver)
+        rid_sql, rmap_join = "rm.ids", f"LEFT JOIN _rmap rm ON rm.key = {t_recipients}"
     cmap, meeting = _channel_map(db, channels)
+    tables["_cmap"] = cmap
     if cmap.num_rows <= 64:  # the usual case: a few channels; a CASE is cheaper than a join
         cases = " ".join(f"WHEN {_literal(k)} THEN {i}" for k, i in zip(cmap.column("key").to_pylist(), cmap.column("id").to_pylist()) if i is not None)
         channel_sql, channel_join = (f"CASE CAST(t.channel AS VARCHAR) {cases} END" if cases else "NULL::SMALLINT"), ""
     else:
         channel_sql, channel_join = "cm.id", "LEFT JOIN _cmap cm ON cm.key = CAST(t.channel AS VARCHAR)"
-    # Pass 2: one statement joins each row to its ids, checks and inserts.
+    # Pass 2: one statement maps each row to its ids, checks and inserts.
     others = [c for c in src.columns if c not in ("sender", "recipients", "channel")]
     staged = (
         "(SELECT " + ", ".join(f"t.{_quote(c)}" for c in others)
-        + f", m.id AS sid, rm.ids AS rid, {channel_sql} AS cid, -1 AS __row "
-        f"FROM {rel} t LEFT JOIN _smap m ON m.key = CAST(t.sender AS VARCHAR) "
-        f"LEFT JOIN _rmap rm ON rm.key = {rkey.replace('recipients', 't.recipients')} {channel_join})"
+        + f", m.id AS sid, {rid_sql} AS rid, {channel_sql} AS cid, -1 AS __row "
+        f"FROM {rel} t LEFT JOIN _ids m ON m.key = CAST(t.sender AS VARCHAR) {rmap_join} {channel_join})"
     )
     schema = pa.schema([(c, pa.string() if types[c] == "VARCHAR" else pa.float64()) for c in others if c != "timestamp"])
     schema = schema.append(pa.field("timestamp", _ts_type(types["timestamp"])))
-    db.register("_smap", smap)
-    db.register("_rmap", rmap)
-    db.register("_cmap", cmap)
+    for name, table in tables.items():
+        db.register(name, table)
     try:
         db.execute(_insert_sql(schema, ws.settings["broadcast_threshold"], meeting, staged), [batch.batch_id])
     finally:
-        for name in ("_smap", "_rmap", "_cmap"):
+        for name in tables:
             db.unregister(name)
+    if labels is not None:
+        db.execute(f"DROP TYPE {_ID_ENUM}")
     return rows, resolver
+
+
+def _column(table: pa.Table, name: str) -> pa.Array:
+    col = table.column(name)
+    return col.combine_chunks() if col.num_chunks else pa.array([], col.type)
+
+
+def _recipient_map(db: duckdb.DuckDBPyConnection, rel: str, rkey: str, resolver: IdentityResolver) -> pa.Table:
+    """Each distinct recipient value (a separated string or a list) and its set of identity ids."""
+    distinct = _column(_arrow(db.execute(f"SELECT DISTINCT {rkey} AS r FROM {rel} WHERE r IS NOT NULL")), "r")
+    return pa.table({"key": distinct, "ids": resolver.id_lists_of(distinct)})
+
+
+# The ENUM of one batch's recipient identifiers (see _id_labels).
+_ID_ENUM = "_socialhr_recipient_ids"
+_UNUSED = "\x1f"  # starts the labels of positions no identifier takes
+
+
+def _id_labels(resolver: IdentityResolver, elements: pa.Array, rows: int) -> list[str] | None:
+    """Labels of an ENUM in which each distinct recipient identifier sits at
+    the position of its identity id, so that the codes of a list cast to it
+    are the recipients' ids.
+
+    Positions no identifier takes hold unused labels, and ``''`` (a blank
+    between separators) sits at 0, which no identity id uses. None when that
+    cannot stand for the batch: when two identifiers resolve to one identity
+    (``Ann@x`` and ``ann@x``, or a person's e-mail and employee id), when a
+    blank other than ``''`` occurs, or when the ids reach so far beyond the
+    batch's size that making the ENUM would cost more than the join it saves.
+    """
+    ids = resolver.ids_of(elements)
+    valid = pc.is_valid(ids)
+    if pc.filter(elements, pc.invert(valid)).to_pylist() not in ([], [""]):
+        return None
+    named = pc.filter(elements, valid).to_pylist()
+    codes = pc.filter(ids, valid).to_numpy()
+    if not named or int(codes.max()) >= max(100_000, 8 * len(named), rows // 4) or len(np.unique(codes)) != len(codes):
+        return None
+    if any(e.startswith(_UNUSED) or "\x00" in e for e in named):
+        return None
+    labels = [f"{_UNUSED}{i}" for i in range(int(codes.max()) + 1)]
+    labels[0] = ""
+    for e, i in zip(named, codes.tolist()):
+        labels[i] = e
+    return labels
+
+
+def _enum_codes(value: str, is_list: bool) -> str:
+    """SQL: a row's recipient identifiers as their codes in the batch's ENUM, that is their identity ids."""
+    if is_list:
+        return f"list_transform(CAST({value} AS {_ID_ENUM}[]), x -> enum_code(x)::INTEGER)"
+    return (f"CASE WHEN {value} IS NULL THEN NULL "
+            f"ELSE list_transform(CAST(string_split({value}, ';') AS {_ID_ENUM}[]), x -> enum_code(x)::INTEGER) END")
+
+
+# The recipient ids from those codes: blanks (code 0) and repeats dropped, the first of each kept, in order.
+_ENUM_RID = ("CASE WHEN len(t.__codes) = 1 AND t.__codes[1] > 0 THEN t.__codes "
+             "ELSE list_filter(t.__codes, (x, i) -> x > 0 AND list_position(t.__codes, x) = i) END")
 
 
 def _ts_type(duck_type: str) -> pa.DataType:
