@@ -72,6 +72,31 @@ def test_naive_timestamps_take_the_workspace_time_zone(tmp_path, data):
     ws.close()
 
 
+OFFSETS = ["2026-07-01T09:00:00", "2026-07-01 09:00", "2026-07-01T09:00:00.250", "2026-07-01T09:00:00Z",
+           "2026-07-01T09:00:00+01", "2026-07-01T09:00:00-0530", "2026-07-01T09:00:00+01:00", "2026-07-01 09:00:00.5-05:30",
+           "2026-07-01 09:00:00+02:00"]
+
+
+@pytest.mark.parametrize("path", ["bulk", "streamed"])
+def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_path, monkeypatch, path):
+    import re
+
+    import socialhr.ingest.interactions as interactions
+
+    if path == "streamed":
+        monkeypatch.setattr(interactions, "_bulk_relation", lambda src: None)
+    ws = Workspace.init(tmp_path / "w", settings={"timezone": "Europe/Paris"})
+    lines = [f"{ts},a@acme.example,b{i}@acme.example,email" for i, ts in enumerate(OFFSETS)]
+    (tmp_path / "i.csv").write_text("timestamp,sender,recipients,channel\n" + "\n".join(lines) + "\n")
+    result = ingest(ws, "interactions", tmp_path / "i.csv")
+    stored = ws.db.execute('SELECT zone_assumed, "timestamp" FROM interaction_rows ORDER BY "timestamp", zone_assumed').fetchall()
+    naive = [ts for ts in OFFSETS if not re.search(r"(Z|z|[+-]\d\d(:?\d\d)?)$", ts)]
+    assert result.notes["naive_timestamps"] == len(naive) == 3
+    assert sorted(z for z, _ in stored) == sorted(ts in naive for ts in OFFSETS)
+    assert {t for z, t in stored if z} == {datetime(2026, 7, 1, 7, 0, tzinfo=timezone.utc), datetime(2026, 7, 1, 7, 0, 0, 250000, tzinfo=timezone.utc)}
+    ws.close()
+
+
 def test_same_content_twice_does_not_double_count(rostered, data, snap):
     first = ingest(rostered, "interactions", data / "interactions" / "messages.csv")
     before = snap(rostered)
@@ -128,35 +153,75 @@ CLEAN = """timestamp,sender,recipients,channel
 """
 
 
-@pytest.mark.parametrize("variant", [None, "Ada.Lovelace@acme.example", "E001"])
-def test_recipient_lists_map_the_same_by_enum_or_by_join(tmp_path, data, monkeypatch, variant):
-    """A file whose identifiers each name one identity is mapped through an ENUM
-    (codes = identity ids); one where two identifiers name the same person (an
-    e-mail in another case, or the person's employee id) joins every distinct
-    recipient list instead. Both store the same rows: blanks and repeats
-    dropped, the first of each kept, in order."""
+KNOWN = CLEAN.replace("buyer@customer.example", "E001")  # only people of the roster, as the vault has them
+
+# Each way a bulk file can be imported, forced: the one pass (every identifier
+# already known), the two passes with lists through the ENUM or through a join
+# of each distinct list, and the streamed path (which names bad lines).
+FORCED = {
+    "chosen": {},
+    "two passes": {"_import_known": lambda *a: None},
+    "join": {"_import_known": lambda *a: None, "_id_labels": lambda *a: None},
+    "streamed": {"_bulk_relation": lambda src: None},
+}
+
+
+def _import_forced(tmp_path, data, monkeypatch, text, forced, name):
     import socialhr.ingest.interactions as interactions
 
-    paths = []
-    real = interactions._id_labels
-    monkeypatch.setattr(interactions, "_id_labels", lambda *a: paths.append(real(*a) is not None) or real(*a))
-    stored = []
-    for text in (CLEAN, CLEAN if variant is None else CLEAN.replace(";ada.lovelace@acme.example;", f";{variant};")):
-        ws = Workspace.init(tmp_path / f"w{len(stored)}")
-        (ws.vault.dir / "pseudonymisation.key").write_bytes(b"k" * 32)
-        ws._pseudonymiser = None
-        ingest(ws, "roster", data / "roster" / "workday.csv")
-        (tmp_path / "i.csv").write_text(text)
-        ingest(ws, "interactions", tmp_path / "i.csv")
-        stored.append(ws.db.execute('SELECT "timestamp", sender, recipients, weight FROM interactions ORDER BY 1').fetchall())
-        ws.close()
-    assert paths == ([True, True] if variant is None else [True, False])
-    assert stored[0] == stored[1]
+    ran = []  # which insert stored the rows, or tried to
+    real_insert, real_streamed = interactions._insert_mapped, interactions._import_streamed
+    monkeypatch.setattr(interactions, "_insert_mapped",
+                        lambda *a, **k: ran.append("one pass" if k["check_known"] else "two passes") or real_insert(*a, **k))
+    monkeypatch.setattr(interactions, "_import_streamed", lambda *a: ran.append("streamed") or real_streamed(*a))
+    for attr, fake in FORCED[forced].items():
+        monkeypatch.setattr(interactions, attr, fake)
+    ws = Workspace.init(tmp_path / name)
+    (ws.vault.dir / "pseudonymisation.key").write_bytes(b"k" * 32)
+    ws._pseudonymiser = None
+    ingest(ws, "roster", data / "roster" / "workday.csv")
+    (tmp_path / f"{name}.csv").write_text(text)
+    ingest(ws, "interactions", tmp_path / f"{name}.csv")
+    stored = ws.db.execute('SELECT "timestamp", channel, kind, sender, recipients, weight FROM interactions ORDER BY 1').fetchall()
+    stored.append(ws.db.execute('SELECT list(zone_assumed ORDER BY "timestamp") FROM interaction_rows').fetchone())
+    ws.close()
+    monkeypatch.undo()
+    return stored, ran
+
+
+@pytest.mark.parametrize("text, chosen", [
+    (CLEAN, "two passes"),  # an external address: the sample sees it, so no one pass
+    (KNOWN, "one pass"),
+    (KNOWN.replace(";ada.lovelace@acme.example;", ";E001;"), "one pass"),  # a person's e-mail and employee id in one list
+    (KNOWN.replace(";ada.lovelace@acme.example;", ";Ada.Lovelace@acme.example;"), "two passes"),  # not as the vault has it
+    (KNOWN.replace(";;", "; ;"), "two passes"),  # a blank that is not empty: the join
+])
+def test_every_import_path_stores_the_same_rows(tmp_path, data, monkeypatch, text, chosen):
+    """Whichever path imports a file, the same rows are stored: identifiers
+    resolved (a person's e-mail in any case and their employee id alike),
+    blanks and repeats dropped, the first of each kept, in order."""
+    results = {forced: _import_forced(tmp_path, data, monkeypatch, text, forced, forced.replace(" ", "_")) for forced in FORCED}
+    assert results["chosen"][1] == [chosen]
+    assert results["streamed"][1] == ["streamed"]
+    for forced, (stored, _) in results.items():
+        assert stored == results["streamed"][0], forced
     p = Pseudonymiser(b"k" * 32)
-    second = stored[0][1]
-    assert second[1] == p.person("E002")
-    assert second[2] == [p.person("E003"), p.person("E001")] and second[3] == 0.5  # blank and repeat dropped, order kept
-    assert stored[0][4][2] == [p.person("E005")]  # a leading blank dropped
+    second = results["chosen"][0][1]
+    assert second[3] == p.person("E002")
+    assert second[4] == [p.person("E003"), p.person("E001")] and second[5] == 0.5  # blank and repeat dropped, order kept
+    assert results["chosen"][0][4][4] == [p.person("E005")]  # a leading blank dropped
+
+
+def test_one_pass_starts_again_on_two_when_an_unknown_identifier_comes_after_the_sample(tmp_path, data, monkeypatch):
+    import socialhr.ingest.interactions as interactions
+
+    monkeypatch.setattr(interactions, "_SAMPLE_ROWS", 1)
+    later = KNOWN.replace("E005,ada.lovelace@acme.example,chat", "E005,new.hire@acme.example,Chat ")
+    stored, ran = _import_forced(tmp_path, data, monkeypatch, later, "chosen", "later")
+    assert ran == ["one pass", "two passes"]  # the one pass failed, the two passes stored
+    expected, ran = _import_forced(tmp_path, data, monkeypatch, later, "streamed", "reference")
+    assert stored == expected
+    assert stored[-2][1] == "chat"
 
 
 def test_parquet_lists_of_recipients_through_the_enum(tmp_path, rostered):

@@ -15,18 +15,25 @@ docs/data-model.md:
 * recipients are a set: blanks and repeats are dropped.
 
 How it is fast (docs/data-model.md, "How import is fast"): for Parquet and
-UTF-8 CSV, DuckDB reads the file itself, twice. The first pass collects the
-distinct senders, recipient identifiers (each identifier of a list on its
-own) and channels, and counts the rows; only those identifiers are
-pseudonymised in Python (:mod:`socialhr.ingest.identity`). The second pass is
-one ``INSERT ... SELECT`` that maps each row to identity ids and parses and
-checks every value in SQL: the sender and a single recipient by a join to the
-identifier map, a list of recipients by a cast to an ENUM whose codes are the
-identity ids (see :func:`_id_labels`). Memory thus depends on the number of
-identifiers, not on the number of distinct recipient lists, which grows with
-the file. A bad value raises inside that statement; the batch then rolls back
-and the file is read again on the streamed path below, which names the exact
-line (the bulk statement cannot).
+UTF-8 CSV, DuckDB reads the file itself, in one ``INSERT ... SELECT`` that
+maps each row to identity ids and parses and checks every value in SQL: the
+sender and a single recipient by a join to a map of identifiers, a list of
+recipients by a cast to an ENUM whose codes, modulo the highest id + 1, are
+the identity ids (see :func:`_id_labels`). Memory thus depends on the number
+of identifiers, not on the number of distinct recipient lists, which grows
+with the file.
+
+When a sample of the first rows names only people already known (their
+e-mails and employee ids as the vault holds them), that map is made before
+the file is read, and the file is read once (:func:`_import_known`); a later
+row naming anyone else raises :data:`_UNKNOWN` and the batch starts again on
+two passes. The first of those collects the distinct senders, recipient
+identifiers (each identifier of a list on its own) and channels, and counts
+the rows; only those identifiers are pseudonymised in Python
+(:mod:`socialhr.ingest.identity`); the second is the statement above. A bad
+value raises inside that statement; the batch then rolls back and the file is
+read again on the streamed path below, which names the exact line (the bulk
+statement cannot).
 
 The streamed path (JSON Lines, other encodings, and every error): rows come
 through Arrow in batches, identifiers are pseudonymised per distinct value
@@ -47,6 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..privacy import classify, normalise
 from ..schema import KINDS
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
@@ -108,8 +116,9 @@ def import_interactions(
         rows, resolver = done
         if progress:
             progress(rows, rows)
-        new_identities = resolver.counts()
-        resolver.flush()
+        new_identities = resolver.counts() if resolver else {}
+        if resolver:
+            resolver.flush()
         batch.rows_read = rows
         batch.rows_imported = rows
         naive = ws.db.execute("SELECT count_if(zone_assumed) FROM interaction_rows WHERE batch_id = ?", [batch.batch_id]).fetchone()[0]
@@ -167,18 +176,29 @@ def _arrow(result) -> pa.Table:
     return out.read_all() if hasattr(out, "read_all") else out
 
 
-def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolver]:
+def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolver | None]:
     db = ws.db
     rel = _bulk_relation(src)
     types = {r[0]: r[1] for r in db.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
     rtype = types["recipients"]
     is_list = rtype.endswith("[]")
     rkey = "recipients" if rtype == "VARCHAR" else ("CAST(recipients AS VARCHAR[])" if is_list else "CAST(recipients AS VARCHAR)")
+    parts = (f"CASE WHEN len({rkey}) > 0 THEN {rkey} ELSE [NULL::VARCHAR] END" if is_list
+             else f"string_split(coalesce({rkey}, ''), ';')")
+    try:
+        done = _import_known(ws, src, batch, rel, types, parts)
+    except duckdb.Error as e:
+        if _UNKNOWN not in str(e):
+            raise
+        done = None  # an identifier or channel first seen after the sample: both passes after all
+        batch.restart()
+        db.execute("SET TimeZone = ?", [ws.settings["timezone"]])
+    if done is not None:
+        return done, None  # no new identities
+    resolver = IdentityResolver(ws, batch.batch_id)
     # Pass 1, one scan: the distinct senders, recipient identifiers (each
     # identifier of a list on its own) and channels, and the number of rows.
     # Every row yields at least one identifier, so none of them is missed.
-    parts = (f"CASE WHEN len({rkey}) > 0 THEN {rkey} ELSE [NULL::VARCHAR] END" if is_list
-             else f"string_split(coalesce({rkey}, ''), ';')")
     first = _arrow(db.execute(
         "SELECT s, e, c, grouping(s) AS gs, grouping(e) AS ge, grouping(c) AS gc, count_if(k = 1) AS n FROM "
         f"(SELECT CAST(sender AS VARCHAR) AS s, unnest({parts}) AS e, generate_subscripts({parts}, 1) AS k, "
@@ -192,54 +212,151 @@ def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolve
         raise _no_rows(src)
     senders, elements, channels = (_column(first.filter(pc.and_(is_set[k], pc.is_valid(first.column(k)))), k) for k in ("s", "e", "c"))
     del first, is_set
-    resolver = IdentityResolver(ws, batch.batch_id)
     keys = pc.unique(pa.chunked_array([senders, elements], pa.string()).combine_chunks())
-    tables = {"_ids": pa.table({"key": keys, "id": resolver.ids_of(keys)})}
-    labels = _id_labels(resolver, elements, rows)
-    t_recipients = rkey.replace("recipients", "t.recipients")
-    if labels is not None:
-        # Each recipient identifier's ENUM code is its identity id: a single
-        # recipient (the usual case) is joined to the identifier map, a list
-        # is cast to the ENUM. Memory depends on the identifiers, not on the
-        # number of distinct recipient lists, which grows with the file.
-        db.execute(f"CREATE TYPE {_ID_ENUM} AS ENUM ({', '.join(map(_literal, labels))})")
-        codes = _enum_codes(t_recipients, is_list)
-        if not is_list:
-            codes = f"CASE WHEN one.id IS NOT NULL THEN [one.id] ELSE {codes} END"
-        rel = (f"(SELECT t.*, {codes} AS __codes FROM {rel} t"
-               + ("" if is_list else f" LEFT JOIN _ids one ON one.key = {t_recipients}") + ")")
-        rid_sql, rmap_join = _ENUM_RID, ""
-    else:
-        # Two identifiers of one identity (Ann@x and ann@x, say): each
-        # distinct recipient value is mapped to its set of ids, and joined.
-        tables["_rmap"] = _recipient_map(db, rel, rkey, resolver)
-        rid_sql, rmap_join = "rm.ids", f"LEFT JOIN _rmap rm ON rm.key = {t_recipients}"
+    ids = pa.table({"key": keys, "id": resolver.ids_of(keys)})
+    # Recipient identifiers through an ENUM (see _id_labels), unless a blank
+    # other than '' occurs or the ids reach too far beyond the batch's size:
+    # then each distinct recipient value is mapped to its set of ids, and joined.
+    element_ids = resolver.ids_of(elements)
+    blank = pc.invert(pc.is_valid(element_ids))
+    enum = None
+    if pc.filter(elements, blank).to_pylist() in ([], [""]):
+        named = pc.filter(elements, pc.invert(blank)).to_pylist()
+        codes = pc.filter(element_ids, pc.invert(blank)).to_numpy()
+        enum = _id_labels(named, codes, max(100_000, 8 * len(named), rows // 4))
+    rmap = None if enum is not None else _recipient_map(db, rel, rkey, resolver)
     cmap, meeting = _channel_map(db, channels)
-    tables["_cmap"] = cmap
+    _insert_mapped(ws, batch, src, rel, types, ids, enum, rmap, cmap, meeting, check_known=False)
+    return rows, resolver
+
+
+def _import_known(ws: Workspace, src, batch: Batch, rel: str, types: dict[str, str], parts: str) -> int | None:
+    """One pass, when every identifier of the file is one the workspace already
+    knows, written as its vault has it (the usual case for a workspace whose
+    roster is in). Their identity ids are known before the file is read, so the
+    file is read once; a row naming anything else raises :data:`_UNKNOWN`, and
+    the caller starts again on both passes. None, without reading the file,
+    when a sample of its first rows already names something unknown."""
+    known = _known_identifiers(ws)
+    if known is None:
+        return None
+    keys, ids = known
+    sample = _arrow(ws.db.execute(
+        f"SELECT CAST(sender AS VARCHAR) AS s, unnest({parts}) AS e, CAST(channel AS VARCHAR) AS c "
+        f"FROM (SELECT * FROM {rel} LIMIT {_SAMPLE_ROWS})"))
+    if sample.num_rows == 0:
+        return None
+    names = pc.unique(pa.chunked_array([_column(sample, "s"), _column(sample, "e")], pa.string()).combine_chunks())
+    if names.null_count:
+        return None
+    names = pc.filter(names, pc.not_equal(names, ""))  # a blank between separators
+    if not pc.all(pc.is_in(names, value_set=keys)).as_py():
+        return None
+    enum = _id_labels(keys.to_pylist(), ids.to_numpy(), max(100_000, 4 * len(keys)))
+    if enum is None:
+        return None
+    cmap, meeting = _channel_map(ws.db, pc.unique(_column(sample, "c")), everything=True)
+    rows = _insert_mapped(ws, batch, src, rel, types, pa.table({"key": keys, "id": ids}), enum, None, cmap, meeting, check_known=True)
+    if rows == 0:
+        raise _no_rows(src)
+    return rows
+
+
+# Rows read first to see whether every identifier of a file is already known.
+_SAMPLE_ROWS = 65_536
+# The failure that means "an identifier or channel not known before the file": try both passes.
+_UNKNOWN = "socialhr:unknown:"
+
+
+def _known_identifiers(ws: Workspace) -> tuple[pa.Array, pa.Array] | None:
+    """The identifiers of the people on the roster that an interaction file can
+    name (e-mail addresses and employee ids), written as the vault holds them,
+    with the identity id each resolves to: the exact text that
+    :meth:`IdentityResolver.resolve` turns into that person's pseudonym. None
+    when there are none. (Other identities, seen before in other files, are
+    left out, so that this stays as small as the organization.)"""
+    person_id = dict(ws.db.execute(
+        "SELECT a.token, p.id FROM identities a JOIN identities p ON p.token = a.person "
+        "WHERE a.kind IN ('email', 'employee_id')").fetchall())
+    if not person_id:
+        return None
+    keys, ids = [], []
+    for token, kind, value in ws.vault.connect().execute(
+            "SELECT token, kind, value FROM identities WHERE kind IN ('email', 'employee_id')"):
+        i = person_id.get(token)
+        if (i is None or not value or ";" in value or value.startswith(_UNUSED) or "\x00" in value
+                or classify(value) != kind or normalise(kind, value) != value):
+            continue
+        keys.append(value)
+        ids.append(i)
+    if not keys:
+        return None
+    return pa.array(keys, pa.string()), pa.array(ids, pa.int32())
+
+
+def _insert_mapped(ws, batch, src, rel, types, ids: pa.Table, enum, rmap: pa.Table | None,
+                   cmap: pa.Table, meeting: list[int], *, check_known: bool) -> int:
+    """Pass 2 (or the one pass): one statement maps each row to its ids, checks and inserts.
+
+    ``ids`` maps an identifier to its identity id (the sender and a single
+    recipient are joined to it); a list of recipients is cast to the ENUM of
+    ``enum`` (labels, modulus), or joined to ``rmap`` (each distinct recipient
+    value and its ids). With ``check_known``, an identifier or channel not
+    mapped raises :data:`_UNKNOWN` instead of being a bad value.
+    """
+    db = ws.db
+    rtype = types["recipients"]
+    is_list = rtype.endswith("[]")
+    value = "t.recipients" if rtype == "VARCHAR" else ("CAST(t.recipients AS VARCHAR[])" if is_list else "CAST(t.recipients AS VARCHAR)")
+    tables = {"_ids": ids, "_cmap": cmap}
+    # The joins come first, on the file's own columns, so that they carry no lists.
+    joins, found = [f"LEFT JOIN _ids m ON m.key = CAST(t.sender AS VARCHAR)"], ["m.id AS __sid"]
+    if enum is not None:
+        labels, modulus = enum
+        # A temporary type: its labels are raw identifiers, which must never be
+        # written to the analytics database (nor to its write-ahead log).
+        db.execute(f"DROP TYPE IF EXISTS {_ID_ENUM}")
+        db.execute(f"CREATE TEMPORARY TYPE {_ID_ENUM} AS ENUM ({', '.join(map(_literal, labels))})")
+        codes = _enum_codes(value, is_list, modulus)
+        if not is_list:
+            joins.append(f"LEFT JOIN _ids one ON one.key = {value}")
+            found.append("one.id AS __one")
+            codes = f"CASE WHEN t.__one IS NOT NULL THEN [t.__one] ELSE {codes} END"
+        rid_sql = _ENUM_RID
+    else:
+        tables["_rmap"] = rmap
+        joins.append(f"LEFT JOIN _rmap rm ON rm.key = {value}")
+        found.append("rm.ids AS __rids")
+        codes, rid_sql = "NULL", "t.__rids"
     if cmap.num_rows <= 64:  # the usual case: a few channels; a CASE is cheaper than a join
         cases = " ".join(f"WHEN {_literal(k)} THEN {i}" for k, i in zip(cmap.column("key").to_pylist(), cmap.column("id").to_pylist()) if i is not None)
-        channel_sql, channel_join = (f"CASE CAST(t.channel AS VARCHAR) {cases} END" if cases else "NULL::SMALLINT"), ""
+        channel_sql = f"CASE CAST(t.channel AS VARCHAR) {cases} END" if cases else "NULL::SMALLINT"
     else:
-        channel_sql, channel_join = "cm.id", "LEFT JOIN _cmap cm ON cm.key = CAST(t.channel AS VARCHAR)"
-    # Pass 2: one statement maps each row to its ids, checks and inserts.
+        joins.append("LEFT JOIN _cmap cm ON cm.key = CAST(t.channel AS VARCHAR)")
+        found.append("cm.id AS __channel")
+        channel_sql = "t.__channel"
+    rel = (f"(SELECT t.*, {channel_sql} AS __cid, {codes} AS __codes FROM "
+           f"(SELECT t.*, {', '.join(found)} FROM {rel} t {' '.join(joins)}) t)")
+    unknown = ["t.__sid IS NULL", "t.__cid IS NULL"] + (["list_count(t.__codes) < len(t.__codes)"] if enum is not None else [])
     others = [c for c in src.columns if c not in ("sender", "recipients", "channel")]
+    known_sql = f", ({' OR '.join(unknown)}) AS __unknown" if check_known else ""
     staged = (
         "(SELECT " + ", ".join(f"t.{_quote(c)}" for c in others)
-        + f", m.id AS sid, {rid_sql} AS rid, {channel_sql} AS cid, -1 AS __row "
-        f"FROM {rel} t LEFT JOIN _ids m ON m.key = CAST(t.sender AS VARCHAR) {rmap_join} {channel_join})"
+        + f", t.__sid AS sid, {rid_sql} AS rid, t.__cid AS cid, -1 AS __row{known_sql} FROM {rel} t)"
     )
     schema = pa.schema([(c, pa.string() if types[c] == "VARCHAR" else pa.float64()) for c in others if c != "timestamp"])
     schema = schema.append(pa.field("timestamp", _ts_type(types["timestamp"])))
     for name, table in tables.items():
         db.register(name, table)
     try:
-        db.execute(_insert_sql(schema, ws.settings["broadcast_threshold"], meeting, staged), [batch.batch_id])
+        rows = db.execute(_insert_sql(schema, ws.settings["broadcast_threshold"], meeting, staged, check_known=check_known),
+                          [batch.batch_id]).fetchone()[0]
     finally:
         for name in tables:
             db.unregister(name)
-    if labels is not None:
+    if enum is not None:
         db.execute(f"DROP TYPE {_ID_ENUM}")
-    return rows, resolver
+    return rows
 
 
 def _column(table: pa.Table, name: str) -> pa.Array:
@@ -258,44 +375,49 @@ _ID_ENUM = "_socialhr_recipient_ids"
 _UNUSED = "\x1f"  # starts the labels of positions no identifier takes
 
 
-def _id_labels(resolver: IdentityResolver, elements: pa.Array, rows: int) -> list[str] | None:
-    """Labels of an ENUM in which each distinct recipient identifier sits at
-    the position of its identity id, so that the codes of a list cast to it
-    are the recipients' ids.
+def _id_labels(named: list[str], codes: np.ndarray, limit: int) -> tuple[list[str], int] | None:
+    """Labels of an ENUM in which each identifier's code, modulo the returned
+    modulus (the highest id + 1), is its identity id, so that the codes of a
+    list cast to it give the recipients' ids.
 
-    Positions no identifier takes hold unused labels, and ``''`` (a blank
-    between separators) sits at 0, which no identity id uses. None when that
-    cannot stand for the batch: when two identifiers resolve to one identity
-    (``Ann@x`` and ``ann@x``, or a person's e-mail and employee id), when a
-    blank other than ``''`` occurs, or when the ids reach so far beyond the
-    batch's size that making the ENUM would cost more than the join it saves.
+    An identity named by several identifiers (``Ann@x`` and ``ann@x``, or a
+    person's e-mail and employee id) has them in successive segments of
+    ``modulus`` labels. Positions no identifier takes hold unused labels, and
+    ``''`` (a blank between separators) sits at 0, which no identity id uses.
+    None when that would take more than ``limit`` labels (making the ENUM would
+    cost more than the join it saves) or an identifier cannot be a label.
     """
-    ids = resolver.ids_of(elements)
-    valid = pc.is_valid(ids)
-    if pc.filter(elements, pc.invert(valid)).to_pylist() not in ([], [""]):
+    if not named or any(e.startswith(_UNUSED) or "\x00" in e for e in named):
         return None
-    named = pc.filter(elements, valid).to_pylist()
-    codes = pc.filter(ids, valid).to_numpy()
-    if not named or int(codes.max()) >= max(100_000, 8 * len(named), rows // 4) or len(np.unique(codes)) != len(codes):
+    codes = codes.astype(np.int64)
+    modulus = int(codes.max()) + 1
+    order = np.argsort(codes, kind="stable")
+    ranked = codes[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    segment = np.arange(len(ranked)) - np.repeat(starts, np.diff(np.r_[starts, len(ranked)]))
+    size = modulus * (int(segment.max()) + 1)
+    if size > limit:
         return None
-    if any(e.startswith(_UNUSED) or "\x00" in e for e in named):
-        return None
-    labels = [f"{_UNUSED}{i}" for i in range(int(codes.max()) + 1)]
+    labels = [f"{_UNUSED}{i}" for i in range(size)]
     labels[0] = ""
-    for e, i in zip(named, codes.tolist()):
-        labels[i] = e
-    return labels
+    for i, pos in zip(order.tolist(), (segment * modulus + ranked).tolist()):
+        labels[pos] = named[i]
+    return labels, modulus
 
 
-def _enum_codes(value: str, is_list: bool) -> str:
-    """SQL: a row's recipient identifiers as their codes in the batch's ENUM, that is their identity ids."""
+def _enum_codes(value: str, is_list: bool, modulus: int) -> str:
+    """SQL: a row's recipient identifiers as their codes in the batch's ENUM
+    modulo ``modulus``, that is their identity ids (null for one not in it)."""
+    def code(identifiers: str) -> str:
+        return f"list_transform(TRY_CAST({identifiers} AS {_ID_ENUM}[]), x -> (enum_code(x) % {int(modulus)})::INTEGER)"
     if is_list:
-        return f"list_transform(CAST({value} AS {_ID_ENUM}[]), x -> enum_code(x)::INTEGER)"
-    return (f"CASE WHEN {value} IS NULL THEN NULL "
-            f"ELSE list_transform(CAST(string_split({value}, ';') AS {_ID_ENUM}[]), x -> enum_code(x)::INTEGER) END")
+        return code(value)
+    split = f"string_split({value}, ';')"
+    return f"CASE WHEN {value} IS NULL THEN NULL ELSE {code(split)} END"
 
 
-# The recipient ids from those codes: blanks (code 0) and repeats dropped, the first of each kept, in order.
+# The recipient ids from those codes: blanks (code 0), nulls and repeats
+# dropped, the first of each kept, in order.
 _ENUM_RID = ("CASE WHEN len(t.__codes) = 1 AND t.__codes[1] > 0 THEN t.__codes "
              "ELSE list_filter(t.__codes, (x, i) -> x > 0 AND list_position(t.__codes, x) = i) END")
 
@@ -309,9 +431,10 @@ def _ts_type(duck_type: str) -> pa.DataType:
     return pa.string()
 
 
-def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray) -> tuple[pa.Table, list[int]]:
+def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray, *, everything: bool = False) -> tuple[pa.Table, list[int]]:
     """``(key, id)`` for each raw channel value (lower-cased and trimmed into a
-    name; blank ones get no id), and the ids of ``meeting`` and ``call``."""
+    name; blank ones get no id), and the ids of ``meeting`` and ``call``. With
+    ``everything``, also each channel already recorded, under its name."""
     raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
     db.register("_ck", pa.table({"key": pc.cast(raw, pa.string())}))
     try:
@@ -319,6 +442,12 @@ def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray)
     finally:
         db.unregister("_ck")
     ids = channel_ids(db, {n for _, n in pairs if n})
+    if everything:
+        seen = {k for k, _ in pairs}
+        for name, i in db.execute("SELECT name, channel_id FROM channels ORDER BY channel_id").fetchall():
+            ids.setdefault(name, i)
+            if name not in seen:
+                pairs.append((name, name))
     cmap = pa.table({"key": pa.array([k for k, _ in pairs], pa.string()),
                      "id": pa.array([ids.get(n) if n else None for _, n in pairs], pa.int16())})
     return cmap, [ids[n] for n in ("meeting", "call") if n in ids]
@@ -381,16 +510,23 @@ def _zone_assumed(schema: pa.Schema) -> str:
         return "false" if t.tz else "true"
     if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
         return "false"
-    # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part.
-    return ("(\"timestamp\" IS NOT NULL AND length(\"timestamp\") > 10 "
-            "AND NOT regexp_matches(\"timestamp\", '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$'))")
+    # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part. The
+    # usual +hh:mm is told by two characters (in a value that parses as a
+    # timestamp, they are its offset); only other endings need the pattern.
+    ts = '"timestamp"'
+    return (f"CASE WHEN {ts} IS NULL OR length({ts}) <= 10 THEN false "
+            f"WHEN substr({ts}, -6, 1) IN ('+', '-') AND substr({ts}, -3, 1) = ':' THEN false "
+            f"ELSE NOT regexp_matches({ts}, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$') END")
 
 
-def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str) -> str:
+def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str,
+                *, check_known: bool = False) -> str:
     """One INSERT into ``interaction_rows`` from ``source``, which has the raw
     ``timestamp`` (and ``kind``, ``weight``, ``duration_minutes``, ``context``
     when present), ``cid`` (channel id), ``sid`` (sender id), ``rid`` (recipient
-    ids) and ``__row``. Every value is checked; a bad one raises naming its row."""
+    ids) and ``__row``. Every value is checked; a bad one raises naming its row.
+    With ``check_known``, ``source`` also has ``__unknown``, and a row where it
+    is true raises :data:`_UNKNOWN`."""
     has = set(schema.names)
     ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
     duration = "NULL::DOUBLE"
@@ -412,12 +548,14 @@ def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: l
         weight = f"CASE WHEN {raw} IS NULL THEN 1.0 / n WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
     context = f"CAST({_value('context', schema)} AS VARCHAR)" if "context" in has else "NULL"
     broadcast = KINDS.index("broadcast")
+    # (Checked in the first column, so that it raises before a check it explains.)
+    unknown = f"WHEN __unknown THEN {_fail('unknown')} " if check_known else ""
     # Each derived value is computed once in the inner query, then checked.
     return f"""
         INSERT INTO interaction_rows (batch_id, "timestamp", zone_assumed, channel_id, kind, sender, recipients,
                                       weight, duration_minutes, context)
         SELECT ?,
-               CASE WHEN ts IS NULL THEN {_fail('timestamp')} ELSE ts END,
+               CASE {unknown}WHEN ts IS NULL THEN {_fail('timestamp')} ELSE ts END,
                {_zone_assumed(schema)},
                CASE WHEN cid IS NULL THEN {_fail('channel')} ELSE cid END,
                CASE WHEN n > {int(broadcast_threshold)} THEN {broadcast} ELSE {kind} END,
