@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from socialhr.workspace import Workspace
 from socialhr.export import export_table
@@ -37,7 +37,9 @@ if what == "view":
 else:
     rows = export_table(ws, "interactions", out)
 elapsed = time.perf_counter() - t
-print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# The process's own peak (VmHWM): ru_maxrss would carry over the parent's, which may have generated the files.
+peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+print(json.dumps({"rows": rows, "seconds": elapsed, "peak_mb": peak}))
 """
 
 BUILD = r"""
