@@ -167,6 +167,9 @@ FORCED = {
 
 
 def _import_forced(tmp_path, data, monkeypatch, text, forced, name):
+    """Import ``text`` (CSV, or an Arrow table written as Parquet) on the path ``forced``."""
+    import pyarrow.parquet as pq
+
     import socialhr.ingest.interactions as interactions
 
     ran = []  # which insert stored the rows, or tried to
@@ -180,8 +183,11 @@ def _import_forced(tmp_path, data, monkeypatch, text, forced, name):
     (ws.vault.dir / "pseudonymisation.key").write_bytes(b"k" * 32)
     ws._pseudonymiser = None
     ingest(ws, "roster", data / "roster" / "workday.csv")
-    (tmp_path / f"{name}.csv").write_text(text)
-    ingest(ws, "interactions", tmp_path / f"{name}.csv")
+    if isinstance(text, str):
+        (path := tmp_path / f"{name}.csv").write_text(text)
+    else:
+        pq.write_table(text, path := tmp_path / f"{name}.parquet")
+    ingest(ws, "interactions", path)
     stored = ws.db.execute('SELECT "timestamp", channel, kind, sender, recipients, weight FROM interactions ORDER BY 1').fetchall()
     stored.append(ws.db.execute('SELECT list(zone_assumed ORDER BY "timestamp") FROM interaction_rows').fetchone())
     ws.close()
@@ -222,6 +228,27 @@ def test_one_pass_starts_again_on_two_when_an_unknown_identifier_comes_after_the
     expected, ran = _import_forced(tmp_path, data, monkeypatch, later, "streamed", "reference")
     assert stored == expected
     assert stored[-2][1] == "chat"
+
+
+@pytest.mark.parametrize("with_null", [False, True])
+def test_parquet_lists_of_recipients_on_every_path(tmp_path, data, monkeypatch, with_null):
+    import pyarrow as pa
+
+    table = pa.table({
+        "timestamp": ["2026-07-01T09:00:00Z", "2026-07-01T09:05:00+02:00", "2026-07-01T09:10:00"],
+        "sender": ["E001", "alan.turing@acme.example", "E003"],
+        "recipients": pa.array([["E002"], ["E003", None if with_null else "", "E001", "ada.lovelace@acme.example", "E003"], ["E004", ""]],
+                               pa.list_(pa.string())),
+        "channel": ["email", "chat", "email"],
+    })
+    results = {forced: _import_forced(tmp_path, data, monkeypatch, table, forced, forced.replace(" ", "_")) for forced in FORCED}
+    assert results["chosen"][1] == ["two passes" if with_null else "one pass"]  # a null in a list is not a known identifier
+    for forced, (stored, _) in results.items():
+        assert stored == results["streamed"][0], forced
+    p = Pseudonymiser(b"k" * 32)
+    assert [(r[4], r[5]) for r in results["chosen"][0][:3]] == [  # in time order: 07:05, 09:00, 09:10 UTC
+        ([p.person("E003"), p.person("E001")], 0.5), ([p.person("E002")], 1.0), ([p.person("E004")], 1.0)]
+    assert results["chosen"][0][3] == ([False, False, True],)  # only the last time has no offset
 
 
 def test_parquet_lists_of_recipients_through_the_enum(tmp_path, rostered):

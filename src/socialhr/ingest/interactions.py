@@ -495,11 +495,17 @@ def _fail(code: str) -> str:
     return f"error('socialhr:{code}:' || __row)"
 
 
+def _is_text(t: pa.DataType) -> bool:
+    """Text, plain or dictionary-encoded (as Parquet's string columns arrive in Arrow)."""
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+
 def _value(name: str, schema: pa.Schema) -> str:
     """A column as SQL, with blank text read as missing (as in CSV)."""
-    t = schema.field(name).type
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return f"NULLIF(TRIM({_quote(name)}), '')"
+    if _is_text(schema.field(name).type):
+        return f"NULLIF(TRIM(CAST({_quote(name)} AS VARCHAR)), '')"
     return _quote(name)
 
 
@@ -508,7 +514,7 @@ def _zone_assumed(schema: pa.Schema) -> str:
     t = schema.field("timestamp").type
     if pa.types.is_timestamp(t):
         return "false" if t.tz else "true"
-    if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+    if not _is_text(t):
         return "false"
     # An offset is Z, +hh, +hhmm or +hh:mm at the end, after a time part. The
     # usual +hh:mm is told by two characters (in a value that parses as a
