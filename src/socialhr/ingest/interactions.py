@@ -180,9 +180,7 @@ def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolve
     db = ws.db
     rel = _bulk_relation(src)
     types = {r[0]: r[1] for r in db.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-    rtype = types["recipients"]
-    is_list = rtype.endswith("[]")
-    rkey = "recipients" if rtype == "VARCHAR" else ("CAST(recipients AS VARCHAR[])" if is_list else "CAST(recipients AS VARCHAR)")
+    rkey, is_list = _recipients(types)
     parts = (f"CASE WHEN len({rkey}) > 0 THEN {rkey} ELSE [NULL::VARCHAR] END" if is_list
              else f"string_split(coalesce({rkey}, ''), ';')")
     try:
@@ -228,6 +226,14 @@ def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolve
     cmap, meeting = _channel_map(db, channels)
     _insert_mapped(ws, batch, src, rel, types, ids, enum, rmap, cmap, meeting, check_known=False)
     return rows, resolver
+
+
+def _recipients(types: dict[str, str], prefix: str = "") -> tuple[str, bool]:
+    """SQL for the file's recipients as text (separated) or as a list of text, and whether it is a list."""
+    rtype = types["recipients"]
+    is_list = rtype.endswith("[]")
+    column = f"{prefix}recipients"
+    return (column if rtype == "VARCHAR" else f"CAST({column} AS {'VARCHAR[]' if is_list else 'VARCHAR'})"), is_list
 
 
 def _import_known(ws: Workspace, src, batch: Batch, rel: str, types: dict[str, str], parts: str) -> int | None:
@@ -305,9 +311,7 @@ def _insert_mapped(ws, batch, src, rel, types, ids: pa.Table, enum, rmap: pa.Tab
     mapped raises :data:`_UNKNOWN` instead of being a bad value.
     """
     db = ws.db
-    rtype = types["recipients"]
-    is_list = rtype.endswith("[]")
-    value = "t.recipients" if rtype == "VARCHAR" else ("CAST(t.recipients AS VARCHAR[])" if is_list else "CAST(t.recipients AS VARCHAR)")
+    value, is_list = _recipients(types, "t.")
     tables = {"_ids": ids, "_cmap": cmap}
     # The joins come first, on the file's own columns, so that they carry no lists.
     joins, found = [f"LEFT JOIN _ids m ON m.key = CAST(t.sender AS VARCHAR)"], ["m.id AS __sid"]
