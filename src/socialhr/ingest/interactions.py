@@ -256,13 +256,20 @@ def _import_known(ws: Workspace, src, batch: Batch, rel: str, types: dict[str, s
     if names.null_count:
         return None
     names = pc.filter(names, pc.not_equal(names, ""))  # a blank between separators
+    fold = False
     if not pc.all(pc.is_in(names, value_set=keys)).as_py():
-        return None
+        # E-mail addresses in other capitals (Ann.Lee@Acme.example, as many
+        # mail systems write them): the same once folded, as in SQL (_folded).
+        folded = pa.array([n.lower() if "@" in n and n.isascii() else n for n in names.to_pylist()], pa.string())
+        if not pc.all(pc.is_in(folded, value_set=keys)).as_py():
+            return None
+        fold = True
     enum = _id_labels(keys.to_pylist(), ids.to_numpy(), max(100_000, 4 * len(keys)))
     if enum is None:
         return None
     cmap, meeting = _channel_map(ws.db, pc.unique(_column(sample, "c")), everything=True)
-    rows = _insert_mapped(ws, batch, src, rel, types, pa.table({"key": keys, "id": ids}), enum, None, cmap, meeting, check_known=True)
+    rows = _insert_mapped(ws, batch, src, rel, types, pa.table({"key": keys, "id": ids}), enum, None, cmap, meeting,
+                          check_known=True, fold=fold)
     if rows == 0:
         raise _no_rows(src)
     return rows
@@ -301,29 +308,31 @@ def _known_identifiers(ws: Workspace) -> tuple[pa.Array, pa.Array] | None:
 
 
 def _insert_mapped(ws, batch, src, rel, types, ids: pa.Table, enum, rmap: pa.Table | None,
-                   cmap: pa.Table, meeting: list[int], *, check_known: bool) -> int:
+                   cmap: pa.Table, meeting: list[int], *, check_known: bool, fold: bool = False) -> int:
     """Pass 2 (or the one pass): one statement maps each row to its ids, checks and inserts.
 
     ``ids`` maps an identifier to its identity id (the sender and a single
     recipient are joined to it); a list of recipients is cast to the ENUM of
     ``enum`` (labels, modulus), or joined to ``rmap`` (each distinct recipient
     value and its ids). With ``check_known``, an identifier or channel not
-    mapped raises :data:`_UNKNOWN` instead of being a bad value.
+    mapped raises :data:`_UNKNOWN` instead of being a bad value. With ``fold``,
+    e-mail addresses are looked up in lower case (see :func:`_folded`).
     """
+    key = _folded if fold else (lambda e: e)
     db = ws.db
     value, is_list = _recipients(types, "t.")
     tables = {"_ids": ids, "_cmap": cmap}
     # The joins come first, on the file's own columns, so that they carry no lists.
-    joins, found = [f"LEFT JOIN _ids m ON m.key = CAST(t.sender AS VARCHAR)"], ["m.id AS __sid"]
+    joins, found = [f"LEFT JOIN _ids m ON m.key = {key('CAST(t.sender AS VARCHAR)')}"], ["m.id AS __sid"]
     if enum is not None:
         labels, modulus = enum
         # A temporary type: its labels are raw identifiers, which must never be
         # written to the analytics database (nor to its write-ahead log).
         db.execute(f"DROP TYPE IF EXISTS {_ID_ENUM}")
         db.execute(f"CREATE TEMPORARY TYPE {_ID_ENUM} AS ENUM ({', '.join(map(_literal, labels))})")
-        codes = _enum_codes(value, is_list, modulus)
+        codes = _enum_codes(value, is_list, modulus, fold=fold)
         if not is_list:
-            joins.append(f"LEFT JOIN _ids one ON one.key = {value}")
+            joins.append(f"LEFT JOIN _ids one ON one.key = {key(value)}")
             found.append("one.id AS __one")
             codes = f"CASE WHEN t.__one IS NOT NULL THEN [t.__one] ELSE {codes} END"
         rid_sql = _ENUM_RID
@@ -409,10 +418,21 @@ def _id_labels(named: list[str], codes: np.ndarray, limit: int) -> tuple[list[st
     return labels, modulus
 
 
-def _enum_codes(value: str, is_list: bool, modulus: int) -> str:
+def _folded(identifier: str) -> str:
+    """SQL: an identifier as looked up when e-mails are folded: an e-mail address
+    in ASCII in lower case (as Python's ``str.lower`` has it, which the vault's
+    values went through; beyond ASCII the two may differ, so those stay as
+    they are), anything else as it is."""
+    return (f"CASE WHEN contains({identifier}, '@') AND strlen({identifier}) = length({identifier}) "
+            f"THEN lower({identifier}) ELSE {identifier} END")
+
+
+def _enum_codes(value: str, is_list: bool, modulus: int, *, fold: bool = False) -> str:
     """SQL: a row's recipient identifiers as their codes in the batch's ENUM
     modulo ``modulus``, that is their identity ids (null for one not in it)."""
     def code(identifiers: str) -> str:
+        if fold:
+            identifiers = f"list_transform({identifiers}, x -> {_folded('x')})"
         return f"list_transform(TRY_CAST({identifiers} AS {_ID_ENUM}[]), x -> (enum_code(x) % {int(modulus)})::INTEGER)"
     if is_list:
         return code(value)
