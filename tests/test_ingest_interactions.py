@@ -220,6 +220,42 @@ def test_every_import_path_stores_the_same_rows(tmp_path, data, monkeypatch, tex
     assert results["chosen"][0][4][4] == [p.person("E005")]  # a leading blank dropped
 
 
+EVERY_COLUMN = """timestamp,sender,recipients,channel,duration_minutes,kind,weight,context
+2026-07-01T09:00:00Z,E001,E002,email,, ,,thread-1
+2026-07-01T09:05:00+02:00,E002,E003;E004,Meeting,45,,,
+2026-07-01T09:10:00,E003,E001,chat,,Broadcast,2.5, 
+2026-07-01T09:15:00Z,ada.lovelace@acme.example,E005,call,12.5,meeting,0.75,m-7
+"""
+
+
+def test_the_one_pass_reads_every_optional_column_as_the_streamed_path_does(tmp_path, data, monkeypatch):
+    results = {forced: _import_forced(tmp_path, data, monkeypatch, EVERY_COLUMN, forced, forced.replace(" ", "_"))
+               for forced in ("chosen", "streamed")}
+    assert results["chosen"][1] == ["one pass"]
+    assert results["chosen"][0] == results["streamed"][0]
+    kinds = [(r[1], r[2], r[5]) for r in results["chosen"][0][:4]]
+    assert kinds == [("meeting", "meeting", 0.5), ("email", "message", 1.0), ("chat", "broadcast", 2.5), ("call", "meeting", 0.75)]
+
+
+def test_a_bad_value_in_a_file_of_known_people_is_named_by_its_line(tmp_path, data, monkeypatch):
+    import socialhr.ingest.interactions as interactions
+    from socialhr.errors import InputError
+
+    ran = []
+    real_insert, real_streamed = interactions._insert_mapped, interactions._import_streamed
+    monkeypatch.setattr(interactions, "_insert_mapped", lambda *a, **k: ran.append(k["check_known"]) or real_insert(*a, **k))
+    monkeypatch.setattr(interactions, "_import_streamed", lambda *a: ran.append("streamed") or real_streamed(*a))
+    ws = Workspace.init(tmp_path / "w")
+    ingest(ws, "roster", data / "roster" / "workday.csv")
+    (tmp_path / "bad.csv").write_text(KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z"))
+    with pytest.raises(InputError) as e:
+        ingest(ws, "interactions", tmp_path / "bad.csv")
+    assert ran == [True, "streamed"]  # straight from the one pass to the path that names the line
+    assert str(e.value).startswith("bad.csv, line 6, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
+    assert ws.db.execute("SELECT count(*) FROM interaction_rows").fetchone()[0] == 0
+    ws.close()
+
+
 def test_e_mails_are_folded_in_sql_as_python_folds_them():
     """The one pass looks up e-mails in lower case in SQL; Python lower-cased the
     vault's values. Beyond ASCII the two may differ (U+0130 is 'i' plus a dot in
