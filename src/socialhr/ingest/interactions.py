@@ -288,16 +288,15 @@ def _known_identifiers(ws: Workspace) -> tuple[pa.Array, pa.Array] | None:
     :meth:`IdentityResolver.resolve` turns into that person's pseudonym. None
     when there are none. (Other identities, seen before in other files, are
     left out, so that this stays as small as the organization.)"""
-    person_id = dict(ws.db.execute(
-        "SELECT a.token, p.id FROM identities a JOIN identities p ON p.token = a.person "
-        "WHERE a.kind IN ('email', 'employee_id')").fetchall())
-    if not person_id:
+    aliases = {t: (kind, i) for t, kind, i in ws.db.execute(
+        "SELECT a.token, a.kind, p.id FROM identities a JOIN identities p ON p.token = a.person "
+        "WHERE a.kind IN ('email', 'employee_id')").fetchall()}
+    if not aliases:
         return None
     keys, ids = [], []
-    for token, kind, value in ws.vault.connect().execute(
-            "SELECT token, kind, value FROM identities WHERE kind IN ('email', 'employee_id')"):
-        i = person_id.get(token)
-        if (i is None or not value or ";" in value or value.startswith(_UNUSED) or "\x00" in value
+    for token, value in ws.vault.identity_values(aliases).items():
+        kind, i = aliases[token]
+        if (not value or ";" in value or value.startswith(_UNUSED) or "\x00" in value
                 or classify(value) != kind or normalise(kind, value) != value):
             continue
         keys.append(value)
