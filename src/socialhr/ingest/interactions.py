@@ -116,8 +116,9 @@ def import_interactions(
         rows, resolver = done
         if progress:
             progress(rows, rows)
-        new_identities = resolver.counts() if resolver else {}
-        if resolver:
+        new_identities = {}
+        if resolver:  # (none when every identifier was already known)
+            new_identities = resolver.counts()
             resolver.flush()
         batch.rows_read = rows
         batch.rows_imported = rows
@@ -215,7 +216,7 @@ def _import_bulk(ws: Workspace, src, batch: Batch) -> tuple[int, IdentityResolve
     # Recipient identifiers through an ENUM (see _id_labels), unless a blank
     # other than '' occurs or the ids reach too far beyond the batch's size:
     # then each distinct recipient value is mapped to its set of ids, and joined.
-    element_ids = resolver.ids_of(elements)
+    element_ids = pc.take(ids.column("id"), pc.index_in(elements, value_set=keys))  # (resolved just above)
     blank = pc.invert(pc.is_valid(element_ids))
     enum = None
     if pc.filter(elements, blank).to_pylist() in ([], [""]):
