@@ -77,14 +77,14 @@ OFFSETS = ["2026-07-01T09:00:00", "2026-07-01 09:00", "2026-07-01T09:00:00.250",
            "2026-07-01 09:00:00+02:00"]
 
 
-@pytest.mark.parametrize("path", ["bulk", "streamed"])
-def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_path, monkeypatch, path):
+@pytest.mark.parametrize("parser", ["arrow", "duckdb"])
+def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_path, monkeypatch, parser):
     import re
 
     import socialhr.ingest.interactions as interactions
 
-    if path == "streamed":
-        monkeypatch.setattr(interactions, "_bulk_relation", lambda src: None)
+    if parser == "duckdb":
+        monkeypatch.setattr(interactions, "_parsed_times", lambda column: column)
     ws = Workspace.init(tmp_path / "w", settings={"timezone": "Europe/Paris"})
     lines = [f"{ts},a@acme.example,b{i}@acme.example,email" for i, ts in enumerate(OFFSETS)]
     (tmp_path / "i.csv").write_text("timestamp,sender,recipients,channel\n" + "\n".join(lines) + "\n")
@@ -95,6 +95,36 @@ def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_pa
     assert sorted(z for z, _ in stored) == sorted(ts in naive for ts in OFFSETS)
     assert {t for z, t in stored if z} == {datetime(2026, 7, 1, 7, 0, tzinfo=timezone.utc), datetime(2026, 7, 1, 7, 0, 0, 250000, tzinfo=timezone.utc)}
     ws.close()
+
+
+def test_times_arrow_parses_are_the_times_duckdb_reads():
+    """Arrow parses a batch whose times all carry an offset (the usual case);
+    whatever it takes must be the instant DuckDB, which parses everything
+    else, reads. A time without an offset, or a form Arrow does not know,
+    leaves the whole batch to DuckDB."""
+    import duckdb
+    import pyarrow as pa
+
+    from socialhr.ingest.interactions import _parsed_times
+
+    forms = OFFSETS + [
+        "2026-07-01T09:00:00.123456+01:00", "2026-07-01T09:00:00.1234567+01:00", "2026-07-01T09:00:00z",
+        "2026-07-01T23:59:60Z", "2026-07-01T24:00:00Z", "2026-02-29T09:00:00Z", "2028-02-29T09:00:00Z",
+        "1969-12-31T23:59:59.999999-14:00", " 2026-07-01T09:00:00Z", "2026-07-01T09:00:00 +01:00",
+        "2026-07-01T09:00:00+01:00:00", "20260701T090000Z", "2026-07-01T09:00Z", "2026-07-01T9:00:00Z"]
+    db = duckdb.connect()
+    db.execute("SET TimeZone = 'Asia/Kolkata'")  # (where a naive time would be read)
+    parsed = []
+    for ts in forms:
+        got = _parsed_times(pa.array([ts]))
+        if pa.types.is_timestamp(got.type):
+            parsed.append(ts)
+            assert got[0].as_py() == db.execute("SELECT TRY_CAST(? AS TIMESTAMPTZ)", [ts]).fetchone()[0], ts
+        else:
+            assert got.equals(pa.array([ts]))
+    assert "2026-07-01T09:00:00+01:00" in parsed and "2026-07-01T09:00:00Z" in parsed
+    assert not {"2026-07-01T09:00:00", "2026-07-01 09:00", "2026-07-01T09:00:00.250"} & set(parsed)  # naive: DuckDB's
+    assert not pa.types.is_timestamp(_parsed_times(pa.array(["2026-07-01T09:00:00Z", "2026-07-01T09:00:00"])).type)
 
 
 def test_same_content_twice_does_not_double_count(rostered, data, snap):
@@ -153,71 +183,86 @@ CLEAN = """timestamp,sender,recipients,channel
 """
 
 
-KNOWN = CLEAN.replace("buyer@customer.example", "E001")  # only people of the roster, as the vault has them
-
-# Each way a bulk file can be imported, forced: the one pass (every identifier
-# already known), the two passes with lists through the ENUM or through a join
-# of each distinct list, and the streamed path (which names bad lines).
-FORCED = {
-    "chosen": {},
-    "two passes": {"_import_known": lambda *a: None},
-    "join": {"_import_known": lambda *a: None, "_id_labels": lambda *a: None},
-    "streamed": {"_bulk_relation": lambda src: None},
-}
+KNOWN = CLEAN.replace("buyer@customer.example", "E001")  # only people of the roster
 
 
-def _import_forced(tmp_path, data, monkeypatch, text, forced, name):
-    """Import ``text`` (CSV, or an Arrow table written as Parquet) on the path ``forced``."""
+def _as_table(text: str):
+    """A CSV text as the reader sees it: every column text, an empty field missing."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    header = text.splitlines()[0].split(",")
+    return pacsv.read_csv(io.BytesIO(text.encode()), convert_options=pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in header}, null_values=[""], strings_can_be_null=True))
+
+
+# Each way a file reaches the one import path: CSV; Parquet with text stored
+# plain, or with dictionaries in row groups of two rows, read in chunks of
+# three rows (so batches, chunks and dictionaries all change mid-file);
+# JSON Lines; and CSV with every time parsed by DuckDB instead of Arrow.
+WAYS = ["csv", "parquet", "parquet in small dictionary-encoded row groups", "jsonl", "csv, times parsed by duckdb"]
+
+
+def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
+    """Import ``text`` (CSV, or an Arrow table) as ``way``; the stored rows and each row's zone_assumed."""
+    import json
+
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     import socialhr.ingest.interactions as interactions
 
-    ran = []  # which insert stored the rows, or tried to
-    real_insert, real_streamed = interactions._insert_mapped, interactions._import_streamed
-    monkeypatch.setattr(interactions, "_insert_mapped",
-                        lambda *a, **k: ran.append("one pass" if k["check_known"] else "two passes") or real_insert(*a, **k))
-    monkeypatch.setattr(interactions, "_import_streamed", lambda *a: ran.append("streamed") or real_streamed(*a))
-    for attr, fake in FORCED[forced].items():
-        monkeypatch.setattr(interactions, attr, fake)
+    name = name or way.replace(" ", "_").replace(",", "")
+    table = text if isinstance(text, pa.Table) else _as_table(text)
+    if way.startswith("csv"):
+        if not isinstance(text, str):
+            pytest.skip("lists of recipients are not CSV")
+        (path := tmp_path / f"{name}.csv").write_text(text)
+    elif way == "parquet":
+        pq.write_table(table, path := tmp_path / f"{name}.parquet", use_dictionary=False)
+    elif way.startswith("parquet"):
+        pq.write_table(table, path := tmp_path / f"{name}.parquet", use_dictionary=True, row_group_size=2)
+        monkeypatch.setattr(interactions, "_CHUNK_ROWS", 3)
+    else:
+        (path := tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()))
+    if way.endswith("duckdb"):
+        monkeypatch.setattr(interactions, "_parsed_times", lambda column: column)
     ws = Workspace.init(tmp_path / name)
     (ws.vault.dir / "pseudonymisation.key").write_bytes(b"k" * 32)
     ws._pseudonymiser = None
     ingest(ws, "roster", data / "roster" / "workday.csv")
-    if isinstance(text, str):
-        (path := tmp_path / f"{name}.csv").write_text(text)
-    else:
-        pq.write_table(text, path := tmp_path / f"{name}.parquet")
     ingest(ws, "interactions", path)
-    stored = ws.db.execute('SELECT "timestamp", channel, kind, sender, recipients, weight FROM interactions ORDER BY 1').fetchall()
+    stored = ws.db.execute('SELECT "timestamp", channel, kind, sender, recipients, weight, duration_minutes, context '
+                           'FROM interactions ORDER BY 1').fetchall()
     stored.append(ws.db.execute('SELECT list(zone_assumed ORDER BY "timestamp") FROM interaction_rows').fetchone())
     ws.close()
     monkeypatch.undo()
-    return stored, ran
+    return stored
 
 
-@pytest.mark.parametrize("text, chosen", [
-    (CLEAN, "two passes"),  # an external address: the sample sees it, so no one pass
-    (KNOWN, "one pass"),
-    (KNOWN.replace(";ada.lovelace@acme.example;", ";E001;"), "one pass"),  # a person's e-mail and employee id in one list
-    (KNOWN.replace(";ada.lovelace@acme.example;", ";Ada.Lovelace@acme.example;"), "one pass"),  # other capitals: folded
-    (KNOWN.replace("E004,;E005", "Grace.Hopper@ACME.example,;E005"), "one pass"),  # a sender too
-    (KNOWN.replace(";ada.lovelace@acme.example;", "; ada.lovelace@acme.example;"), "two passes"),  # not as the vault has it
-    (KNOWN.replace(";;", "; ;"), "two passes"),  # a blank that is not empty: the join
+@pytest.mark.parametrize("text", [
+    CLEAN,  # an external address
+    KNOWN,
+    KNOWN.replace(";ada.lovelace@acme.example;", ";E001;"),  # a person's e-mail and employee id in one list
+    KNOWN.replace(";ada.lovelace@acme.example;", ";Ada.Lovelace@acme.example;"),  # other capitals
+    KNOWN.replace("E004,;E005", "Grace.Hopper@ACME.example,;E005"),  # a sender too
+    KNOWN.replace(";ada.lovelace@acme.example;", "; ada.lovelace@acme.example;"),  # a leading space
+    KNOWN.replace(";;", "; ;"),  # a blank that is not empty
 ])
-def test_every_import_path_stores_the_same_rows(tmp_path, data, monkeypatch, text, chosen):
-    """Whichever path imports a file, the same rows are stored: identifiers
-    resolved (a person's e-mail in any case and their employee id alike),
-    blanks and repeats dropped, the first of each kept, in order."""
-    results = {forced: _import_forced(tmp_path, data, monkeypatch, text, forced, forced.replace(" ", "_")) for forced in FORCED}
-    assert results["chosen"][1] == [chosen]
-    assert results["streamed"][1] == ["streamed"]
-    for forced, (stored, _) in results.items():
-        assert stored == results["streamed"][0], forced
+def test_every_way_in_stores_the_same_rows(tmp_path, data, monkeypatch, text):
+    """Whatever the format, batches and chunks, the same rows are stored:
+    identifiers resolved (a person's e-mail in any case and their employee
+    id alike), blanks and repeats dropped, the first of each kept, in order."""
+    results = {way: _import_way(tmp_path, data, monkeypatch, text, way) for way in WAYS}
+    for way, stored in results.items():
+        assert stored == results["csv"], way
     p = Pseudonymiser(b"k" * 32)
-    second = results["chosen"][0][1]
+    second = results["csv"][1]
     assert second[3] == p.person("E002")
     assert second[4] == [p.person("E003"), p.person("E001")] and second[5] == 0.5  # blank and repeat dropped, order kept
-    assert results["chosen"][0][4][4] == [p.person("E005")]  # a leading blank dropped
+    assert results["csv"][4][4] == [p.person("E005")]  # a leading blank dropped
 
 
 EVERY_COLUMN = """timestamp,sender,recipients,channel,duration_minutes,kind,weight,context
@@ -225,67 +270,52 @@ EVERY_COLUMN = """timestamp,sender,recipients,channel,duration_minutes,kind,weig
 2026-07-01T09:05:00+02:00,E002,E003;E004,Meeting,45,,,
 2026-07-01T09:10:00,E003,E001,chat,,Broadcast,2.5, 
 2026-07-01T09:15:00Z,ada.lovelace@acme.example,E005,call,12.5,meeting,0.75,m-7
+2026-07-01T09:20:00Z,E004,E001,Chat ,,,,
 """
 
 
-def test_the_one_pass_reads_every_optional_column_as_the_streamed_path_does(tmp_path, data, monkeypatch):
-    results = {forced: _import_forced(tmp_path, data, monkeypatch, EVERY_COLUMN, forced, forced.replace(" ", "_"))
-               for forced in ("chosen", "streamed")}
-    assert results["chosen"][1] == ["one pass"]
-    assert results["chosen"][0] == results["streamed"][0]
-    kinds = [(r[1], r[2], r[5]) for r in results["chosen"][0][:4]]
-    assert kinds == [("meeting", "meeting", 0.5), ("email", "message", 1.0), ("chat", "broadcast", 2.5), ("call", "meeting", 0.75)]
+def test_every_way_in_reads_every_optional_column_alike(tmp_path, data, monkeypatch):
+    """Optional columns, blanks, a channel in capitals, and a time without an
+    offset in the middle (so Arrow parses some batches and DuckDB others)."""
+    results = {way: _import_way(tmp_path, data, monkeypatch, EVERY_COLUMN, way) for way in WAYS}
+    for way, stored in results.items():
+        assert stored == results["csv"], way
+    got = [(r[1], r[2], r[5], r[6], r[7]) for r in results["csv"][:5]]
+    assert got == [("meeting", "meeting", 0.5, 45.0, None), ("email", "message", 1.0, None, "thread-1"),
+                   ("chat", "broadcast", 2.5, None, None), ("call", "meeting", 0.75, 12.5, "m-7"), ("chat", "message", 1.0, None, None)]
+    assert results["csv"][-1] == ([False, False, True, False, False],)
 
 
-def test_a_bad_value_in_a_file_of_known_people_is_named_by_its_line(tmp_path, data, monkeypatch):
+@pytest.mark.parametrize("way", ["csv", "parquet in small dictionary-encoded row groups"])
+def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothing_is_stored(tmp_path, data, monkeypatch, way):
+    """A bad value in a later chunk: the rows of earlier chunks are undone, and
+    the line counts every row before it."""
+    import pyarrow.parquet as pq
+
     import socialhr.ingest.interactions as interactions
     from socialhr.errors import InputError
 
-    ran = []
-    real_insert, real_streamed = interactions._insert_mapped, interactions._import_streamed
-    monkeypatch.setattr(interactions, "_insert_mapped", lambda *a, **k: ran.append(k["check_known"]) or real_insert(*a, **k))
-    monkeypatch.setattr(interactions, "_import_streamed", lambda *a: ran.append("streamed") or real_streamed(*a))
     ws = Workspace.init(tmp_path / "w")
     ingest(ws, "roster", data / "roster" / "workday.csv")
-    (tmp_path / "bad.csv").write_text(KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z"))
+    before = ws.counts()
+    bad = KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z")  # the fifth row
+    monkeypatch.setattr(interactions, "_CHUNK_ROWS", 2)
+    if way == "csv":
+        (path := tmp_path / "bad.csv").write_text(bad)
+        where = "bad.csv, line 6"
+    else:
+        pq.write_table(_as_table(bad), path := tmp_path / "bad.parquet", row_group_size=2)
+        where = "bad.parquet, row 5"
     with pytest.raises(InputError) as e:
-        ingest(ws, "interactions", tmp_path / "bad.csv")
-    assert ran == [True, "streamed"]  # straight from the one pass to the path that names the line
-    assert str(e.value).startswith("bad.csv, line 6, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
+        ingest(ws, "interactions", path)
+    assert str(e.value).startswith(f"{where}, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
     assert ws.db.execute("SELECT count(*) FROM interaction_rows").fetchone()[0] == 0
+    assert ws.counts() == before
     ws.close()
 
 
-def test_e_mails_are_folded_in_sql_as_python_folds_them():
-    """The one pass looks up e-mails in lower case in SQL; Python lower-cased the
-    vault's values. Beyond ASCII the two may differ (U+0130 is 'i' plus a dot in
-    Python), so only ASCII e-mails are folded."""
-    import duckdb
-
-    from socialhr.ingest.interactions import _folded
-
-    values = ["Ada.Lovelace@Acme.Example", "E001", "e001", "ÉMILE@acme.example", "\u0130da@acme.example",
-              "\u212aim@acme.example", "ADA", "a@b", ""]
-    db = duckdb.connect()
-    got = [db.execute(f"SELECT {_folded('v')} FROM (SELECT ? AS v)", [v]).fetchone()[0] for v in values]
-    assert got == [v.lower() if "@" in v and v.isascii() else v for v in values]
-    assert got[0] == "ada.lovelace@acme.example" and got[2] == "e001" and got[4] == "\u0130da@acme.example"
-
-
-def test_one_pass_starts_again_on_two_when_an_unknown_identifier_comes_after_the_sample(tmp_path, data, monkeypatch):
-    import socialhr.ingest.interactions as interactions
-
-    monkeypatch.setattr(interactions, "_SAMPLE_ROWS", 1)
-    later = KNOWN.replace("E005,ada.lovelace@acme.example,chat", "E005,new.hire@acme.example,Chat ")
-    stored, ran = _import_forced(tmp_path, data, monkeypatch, later, "chosen", "later")
-    assert ran == ["one pass", "two passes"]  # the one pass failed, the two passes stored
-    expected, ran = _import_forced(tmp_path, data, monkeypatch, later, "streamed", "reference")
-    assert stored == expected
-    assert stored[-2][1] == "chat"
-
-
 @pytest.mark.parametrize("with_null", [False, True])
-def test_parquet_lists_of_recipients_on_every_path(tmp_path, data, monkeypatch, with_null):
+def test_lists_of_recipients_in_parquet_and_json(tmp_path, data, monkeypatch, with_null):
     import pyarrow as pa
 
     table = pa.table({
@@ -295,28 +325,23 @@ def test_parquet_lists_of_recipients_on_every_path(tmp_path, data, monkeypatch, 
                                pa.list_(pa.string())),
         "channel": ["email", "chat", "email"],
     })
-    results = {forced: _import_forced(tmp_path, data, monkeypatch, table, forced, forced.replace(" ", "_")) for forced in FORCED}
-    assert results["chosen"][1] == ["two passes" if with_null else "one pass"]  # a null in a list is not a known identifier
-    for forced, (stored, _) in results.items():
-        assert stored == results["streamed"][0], forced
+    results = {way: _import_way(tmp_path, data, monkeypatch, table, way) for way in ("parquet", "parquet in small dictionary-encoded row groups", "jsonl")}
+    for way, stored in results.items():
+        assert stored == results["parquet"], way
     p = Pseudonymiser(b"k" * 32)
-    assert [(r[4], r[5]) for r in results["chosen"][0][:3]] == [  # in time order: 07:05, 09:00, 09:10 UTC
+    assert [(r[4], r[5]) for r in results["parquet"][:3]] == [  # in time order: 07:05, 09:00, 09:10 UTC
         ([p.person("E003"), p.person("E001")], 0.5), ([p.person("E002")], 1.0), ([p.person("E004")], 1.0)]
-    assert results["chosen"][0][3] == ([False, False, True],)  # only the last time has no offset
+    assert results["parquet"][3] == ([False, False, True],)  # only the last time has no offset
 
 
-def test_parquet_lists_of_recipients_through_the_enum(tmp_path, rostered):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def test_an_import_hashed_alongside_recognises_a_copy_under_another_name_and_undoes_it(rostered, data, tmp_path, snap):
+    """The file is hashed while it is imported; a copy of one imported before
+    is recognised when the import ends, and its rows are undone."""
+    import shutil
 
-    table = pa.table({
-        "timestamp": ["2026-07-01T09:00:00Z", "2026-07-01T09:05:00Z", "2026-07-01T09:10:00Z"],
-        "sender": ["E001", "E002", "E003"],
-        "recipients": pa.array([["E002"], ["E003", None, "E001", "E003"], ["E004", ""]], pa.list_(pa.string())),
-        "channel": ["email", "chat", "email"],
-    })
-    pq.write_table(table, tmp_path / "lists.parquet")
-    ingest(rostered, "interactions", tmp_path / "lists.parquet")
-    p = rostered.pseudonymiser
-    got = rostered.db.execute('SELECT recipients, weight FROM interactions ORDER BY "timestamp"').fetchall()
-    assert got == [([p.person("E002")], 1.0), ([p.person("E003"), p.person("E001")], 0.5), ([p.person("E004")], 1.0)]
+    first = ingest(rostered, "interactions", data / "interactions" / "messages.csv")
+    before = snap(rostered)
+    shutil.copy(data / "interactions" / "messages.csv", copy := tmp_path / "copy.csv")
+    again = ingest(rostered, "interactions", copy)
+    assert (again.status, again.duplicate_of, again.batch_id) == ("duplicate", first.batch_id, None)
+    assert snap(rostered) == before

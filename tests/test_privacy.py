@@ -51,17 +51,18 @@ def test_no_name_email_or_employee_id_reaches_the_analytics_database(loaded, dat
 
 
 def test_no_identifier_reaches_the_write_ahead_log_on_any_import_path(ws, data, tmp_path):
-    """The bulk import builds an ENUM of raw identifiers; it must be temporary,
-    never written to the database or its write-ahead log (read here before any
-    checkpoint moves the log into the file)."""
+    """No raw identifier is written to the database or its write-ahead log
+    (read here before any checkpoint moves the log into the file), whether
+    everyone in the file is known or someone new comes with it. (An earlier
+    import path built an ENUM of raw identifiers, and wrote it to the log.)"""
     from socialhr.ingest import ingest
 
     ingest(ws, "roster", data / "roster" / "workday.csv")
     people = ["ada.lovelace@acme.example", "alan.turing@acme.example", "grace.hopper@acme.example"]
     rows = [f"2026-07-01T09:0{i}:00Z,{a},{b};{c},email" for i, (a, b, c) in enumerate(zip(people, people[1:] + people[:1], people[2:] + people[:2]))]
-    (tmp_path / "known.csv").write_text("timestamp,sender,recipients,channel\n" + "\n".join(rows) + "\n")  # one pass
+    (tmp_path / "known.csv").write_text("timestamp,sender,recipients,channel\n" + "\n".join(rows) + "\n")  # everyone known
     (tmp_path / "new.csv").write_text("timestamp,sender,recipients,channel\n"
-                                      + rows[0].replace(",email", ";new.partner@other.example,chat") + "\n")  # two passes
+                                      + rows[0].replace(",email", ";new.partner@other.example,chat") + "\n")  # someone new
     for name in ("known.csv", "new.csv"):
         ingest(ws, "interactions", tmp_path / name)
     files = [p for p in (ws.path / "socialhr.duckdb", ws.path / "socialhr.duckdb.wal") if p.exists()]

@@ -46,6 +46,12 @@ class IdentityResolver:
         self.next_id = max(self.ids.values(), default=0) + 1
         self.cache: dict[str, str | None] = {}
         self.new: dict[str, tuple[str, str | None, str | None, str]] = {}  # token -> (kind, raw, person, status)
+        # The roster's people (for id_of), read now: resolving may run in a
+        # thread other than the one that uses the database (interactions).
+        self._roster = {p for (p,) in ws.db.execute("SELECT DISTINCT person FROM people_history").fetchall()}
+        # Every raw value looked up in bulk so far, and its id (see _looked_up).
+        self._seen = pa.array([], pa.string())
+        self._seen_ids = pa.array([], pa.int32())
 
     def resolve(self, raw: str | None, kind: str | None = None) -> str | None:
         """The pseudonym for one raw identifier (None for empty)."""
@@ -84,8 +90,7 @@ class IdentityResolver:
         """
         i = self.ids.get(pseudo)
         if i is None:
-            on_roster = self.ws.db.execute(
-                "SELECT 1 FROM people_history WHERE person = ? LIMIT 1", [pseudo]).fetchone() is not None
+            on_roster = pseudo in self._roster
             self._add(pseudo, "employee_id", None, pseudo if on_roster else None, "person" if on_roster else "unresolved")
             i = self.ids[pseudo]
         return i
@@ -104,30 +109,53 @@ class IdentityResolver:
         return without_nulls(lists, ids) if ids.null_count else with_values(lists, ids)
 
     def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
-        """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null."""
-        enc = _encoded(arr)
-        pseudonyms = (self.resolve(v) for v in enc.dictionary.to_pylist())
-        ids = pa.array([None if p is None else self.id_of(p) for p in pseudonyms], pa.int32())
-        return pc.take(ids, enc.indices)
+        """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null.
+
+        A dictionary-encoded column (as Parquet's text arrives) is looked up
+        by its dictionary only. Look-ups go through an Arrow table of every
+        value met so far in this batch (a hash look-up in C); only values not
+        met before are resolved in Python (:meth:`resolve`).
+        """
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            return pc.take(self._looked_up(arr.dictionary), arr.indices)
+        return self._looked_up(arr)
+
+    def _looked_up(self, values: pa.Array) -> pa.Array:
+        """Identity ids (int32) for raw identifiers, one by one."""
+        if not pa.types.is_string(values.type):
+            values = pc.cast(values, pa.string())
+        at = pc.index_in(values, value_set=self._seen)
+        missing = pc.and_(pc.is_null(at), pc.is_valid(values))
+        if pc.any(missing).as_py():
+            new = pc.unique(pc.filter(values, missing)).to_pylist()
+            ids = [None if (p := self.resolve(v)) is None else self.id_of(p) for v in new]
+            self._seen = pa.concat_arrays([self._seen, pa.array(new, pa.string())])
+            self._seen_ids = pa.concat_arrays([self._seen_ids, pa.array(ids, pa.int32())])
+            at = pc.index_in(values, value_set=self._seen)
+        return pc.take(self._seen_ids, at)
 
     def id_lists_of(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
         """Separated raw identifiers (or lists of them) to sets of identity ids (lists of int32).
 
         Blanks are dropped and repeats removed (first one kept), in bulk:
         only each distinct identifier is resolved in Python, the lists
-        themselves are handled as integer arrays.
+        themselves are handled as integer arrays. A dictionary-encoded column
+        is split and looked up once per distinct value, however many rows
+        repeat it.
         """
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         if pa.types.is_dictionary(arr.type):
-            arr = arr.dictionary_decode()
+            return pc.take(self.id_lists_of(arr.dictionary, separator=separator), arr.indices)
         if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
             lists = pc.cast(arr, pa.list_(pa.string()))
         else:
-            if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+            if not pa.types.is_string(arr.type):
                 arr = pc.cast(arr, pa.string())
             lists = pc.split_pattern(arr, separator)
-        return _set_lists(with_values(lists, self.ids_of(list_values(lists))))
+        return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
 
     def _status(self, kind: str, value: str) -> str:
         if kind == "email" and self.domains:
@@ -192,13 +220,21 @@ def _set_lists(lists: pa.ListArray) -> pa.ListArray:
     flat = list_values(lists)
     if len(flat) < 2:
         return lists
-    ids = flat.to_numpy().astype(np.int64)
-    keys = parents(lists).astype(np.int64) * (int(ids.max()) + 1) + ids
+    lengths = np.diff(lists.offsets.to_numpy())
+    if lengths.max() < 2:
+        return lists
+    # Only values in lists of two or more can repeat; look at those alone.
+    owner = parents(lists)
+    many = lengths[owner] > 1
+    ids = flat.to_numpy()[many].astype(np.int64)
+    keys = owner[many].astype(np.int64) * (int(ids.max()) + 1) + ids
     _, first = np.unique(keys, return_index=True)
     if len(first) == len(keys):
         return lists
-    keep = np.zeros(len(keys), dtype=bool)
-    keep[first] = True
+    keep = np.ones(len(flat), dtype=bool)
+    dropped = np.ones(len(keys), dtype=bool)
+    dropped[first] = False
+    keep[np.flatnonzero(many)[dropped]] = False
     return kept(lists, flat, keep)
 
 
