@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from socialhr.ingest import ingest
 from socialhr.privacy import Pseudonymiser
@@ -345,3 +347,35 @@ def test_an_import_hashed_alongside_recognises_a_copy_under_another_name_and_und
     again = ingest(rostered, "interactions", copy)
     assert (again.status, again.duplicate_of, again.batch_id) == ("duplicate", first.batch_id, None)
     assert snap(rostered) == before
+
+
+IDENTIFIERS = ["E001", "E002", "ada.lovelace@acme.example", "Ada.Lovelace@ACME.example", "buyer@customer.example",
+               "someone@else.example", "", " ", " E003"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(senders=st.lists(st.lists(st.sampled_from(IDENTIFIERS), min_size=1, max_size=3).map(";".join), min_size=1, max_size=6),
+       batches=st.lists(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(IDENTIFIERS), min_size=1, max_size=4).map(";".join)),
+                                 min_size=1, max_size=8), min_size=1, max_size=3))
+def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, senders, batches):
+    """id_lists_of looks a value already met as one identifier up whole and
+    splits the rest; every row must come out as splitting it and resolving
+    each identifier would give: blanks dropped, repeats dropped (the first
+    kept), in order, null for a missing value. Senders are looked up first,
+    as in an import, and may hold the separator themselves."""
+    import pyarrow as pa
+
+    from socialhr.ingest.identity import IdentityResolver
+
+    resolver = IdentityResolver(rostered, 1)
+    resolver.ids_of(pa.array(senders, pa.string()))
+    for values in batches:
+        got = resolver.id_lists_of(pa.array(values, pa.string())).to_pylist()
+        expected = []
+        for v in values:
+            if v is None:
+                expected.append(None)
+                continue
+            ids = [resolver.id_of(p) for p in map(resolver.resolve, v.split(";")) if p is not None]
+            expected.append(list(dict.fromkeys(ids)))
+        assert got == expected

@@ -28,6 +28,10 @@ from ..privacy import classify, normalise
 from ..workspace import Workspace
 
 
+# Between identifiers in one text value (recipients).
+SEPARATOR = ";"
+
+
 class IdentityResolver:
     """Resolves raw identifiers for one batch; :meth:`flush` stores what is new."""
 
@@ -129,15 +133,16 @@ class IdentityResolver:
         at = pc.index_in(values, value_set=self._seen)
         missing = pc.and_(pc.is_null(at), pc.is_valid(values))
         if pc.any(missing).as_py():
-            new = pc.unique(pc.filter(values, missing)).to_pylist()
-            ids = [None if (p := self.resolve(v)) is None else self.id_of(p) for v in new]
-            self._seen = pa.concat_arrays([self._seen, pa.array(new, pa.string())])
+            new = pc.unique(pc.filter(values, missing))
+            ids = [None if (p := self.resolve(v)) is None else self.id_of(p) for v in new.to_pylist()]
+            self._seen = pa.concat_arrays([self._seen, new])
             self._seen_ids = pa.concat_arrays([self._seen_ids, pa.array(ids, pa.int32())])
             at = pc.index_in(values, value_set=self._seen)
         return pc.take(self._seen_ids, at)
 
-    def id_lists_of(self, arr: pa.Array | pa.ChunkedArray, *, separator: str = ";") -> pa.Array:
-        """Separated raw identifiers (or lists of them) to sets of identity ids (lists of int32).
+    def id_lists_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+        """Raw identifiers separated by ``;`` (or lists of them) to sets of
+        identity ids (lists of int32).
 
         Blanks are dropped and repeats removed (first one kept), in bulk:
         only each distinct identifier is resolved in Python, the lists
@@ -148,13 +153,16 @@ class IdentityResolver:
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         if pa.types.is_dictionary(arr.type):
-            return pc.take(self.id_lists_of(arr.dictionary, separator=separator), arr.indices)
+            return pc.take(self.id_lists_of(arr.dictionary), arr.indices)
         if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
             lists = pc.cast(arr, pa.list_(pa.string()))
-        else:
-            if not pa.types.is_string(arr.type):
-                arr = pc.cast(arr, pa.string())
-            lists = pc.split_pattern(arr, separator)
+            return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
+        if not pa.types.is_string(arr.type):
+            arr = pc.cast(arr, pa.string())
+        return self._split(arr)
+
+    def _split(self, arr: pa.Array) -> pa.ListArray:
+        lists = pc.split_pattern(arr, SEPARATOR)
         return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
 
     def _status(self, kind: str, value: str) -> str:
@@ -223,18 +231,24 @@ def _set_lists(lists: pa.ListArray) -> pa.ListArray:
     lengths = np.diff(lists.offsets.to_numpy())
     if lengths.max() < 2:
         return lists
-    # Only values in lists of two or more can repeat; look at those alone.
-    owner = parents(lists)
-    many = lengths[owner] > 1
-    ids = flat.to_numpy()[many].astype(np.int64)
-    keys = owner[many].astype(np.int64) * (int(ids.max()) + 1) + ids
-    _, first = np.unique(keys, return_index=True)
-    if len(first) == len(keys):
-        return lists
+    # Only values in lists of two or more can repeat: in a pair, when both are
+    # the same; in longer lists (fewer), found by sorting.
+    starts = lists.offsets.to_numpy()[:-1] - lists.offsets[0].as_py()
+    ids = flat.to_numpy()
     keep = np.ones(len(flat), dtype=bool)
-    dropped = np.ones(len(keys), dtype=bool)
-    dropped[first] = False
-    keep[np.flatnonzero(many)[dropped]] = False
+    pairs = starts[lengths == 2]
+    keep[pairs[ids[pairs] == ids[pairs + 1]] + 1] = False
+    if lengths.max() > 2:
+        owner = parents(lists)
+        longer = np.flatnonzero(lengths[owner] > 2)
+        wide = ids[longer].astype(np.int64)
+        keys = owner[longer].astype(np.int64) * (int(wide.max()) + 1) + wide
+        _, first = np.unique(keys, return_index=True)
+        repeated = np.ones(len(keys), dtype=bool)
+        repeated[first] = False
+        keep[longer[repeated]] = False
+    if keep.all():
+        return lists
     return kept(lists, flat, keep)
 
 
