@@ -76,9 +76,12 @@ class TableSource:
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         if self.format in ("csv", "tsv"):
+            # Blocks of 4 MB: Arrow reads several ahead, so larger ones cost
+            # memory (ten million interactions: 190 MB of Arrow memory with
+            # 4 MB, 440 MB with 16 MB) and were no faster.
             reader = pacsv.open_csv(
                 self.path,
-                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=16 << 20, skip_rows=self.skip_lines),
+                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=4 << 20, skip_rows=self.skip_lines),
                 parse_options=pacsv.ParseOptions(delimiter="\t" if self.format == "tsv" else ",", newlines_in_values=self.multiline),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in self.source_columns},
