@@ -133,7 +133,7 @@ def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray)
 # -- the pipeline: Arrow batches in, one INSERT per chunk -----------------------
 
 # Rows per INSERT statement: large enough that DuckDB spreads each over its
-# threads, small enough that memory stays flat (about 60 MB staged at a time).
+# threads, small enough that memory stays flat (about 40 MB staged at a time).
 _CHUNK_ROWS = 1 << 20
 
 
@@ -142,8 +142,8 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
 
     Three stages overlap: a thread reads the file's next batch, another maps
     the identifiers of the next chunk (:func:`_staged`), while DuckDB checks
-    and inserts this one. A bad value fails the
-    chunk's INSERT with the index of its row, which names the line.
+    and inserts this one. A bad value fails the chunk's INSERT with the index
+    of its row, which names the line.
     """
     resolver = IdentityResolver(ws, batch.batch_id)
     channels = _Channels(ws.db)
@@ -219,9 +219,9 @@ def _parsed_times(column: pa.Array) -> pa.Array:
 
     Arrow's parser is strict: it takes only ISO 8601 with an offset, which
     DuckDB reads the same way (tested against a list of forms), and refuses a
-    time without one, so a batch it parses has no zone to assume. Anything it refuses (a naive time,
-    a bad value, a form it does not know) leaves the batch to DuckDB, which
-    reads the rest and names a bad value's line.
+    time without one, so a batch it parses has no zone to assume. Anything it
+    refuses (a naive time, a bad value, a form it does not know) leaves the
+    batch to DuckDB, which reads the rest and names a bad value's line.
     """
     if pa.types.is_dictionary(column.type) or not pa.types.is_string(column.type):
         return column
