@@ -131,9 +131,8 @@ class IdentityResolver:
         if not pa.types.is_string(values.type):
             values = pc.cast(values, pa.string())
         at = pc.index_in(values, value_set=self._seen)
-        missing = pc.and_(pc.is_null(at), pc.is_valid(values))
-        if pc.any(missing).as_py():
-            new = pc.unique(pc.filter(values, missing))
+        if at.null_count > values.null_count:  # (a missing value is null in both) some not met before
+            new = pc.unique(pc.filter(values, pc.and_(pc.is_null(at), pc.is_valid(values))))
             ids = [None if (p := self.resolve(v)) is None else self.id_of(p) for v in new.to_pylist()]
             self._seen = pa.concat_arrays([self._seen, new])
             self._seen_ids = pa.concat_arrays([self._seen_ids, pa.array(ids, pa.int32())])
