@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -203,8 +204,8 @@ def _as_table(text: str):
 # Each way a file reaches the one import path: CSV; Parquet with text stored
 # plain, or with dictionaries in row groups of two rows, read in chunks of
 # three rows (so batches, chunks and dictionaries all change mid-file);
-# JSON Lines; and CSV with every time parsed by DuckDB instead of Arrow.
-WAYS = ["csv", "parquet", "parquet in small dictionary-encoded row groups", "jsonl", "csv, times parsed by duckdb"]
+# JSON Lines; a spreadsheet; and CSV with every time parsed by DuckDB instead of Arrow.
+WAYS = ["csv", "parquet", "parquet in small dictionary-encoded row groups", "jsonl", "xlsx", "csv, times parsed by duckdb"]
 
 
 def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
@@ -218,9 +219,16 @@ def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
 
     name = name or way.replace(" ", "_").replace(",", "")
     table = text if isinstance(text, pa.Table) else _as_table(text)
-    if way.startswith("csv"):
-        if not isinstance(text, str):
-            pytest.skip("lists of recipients are not CSV")
+    if way in ("csv", "csv, times parsed by duckdb", "xlsx") and not isinstance(text, str):
+        pytest.skip("lists of recipients are neither CSV nor a spreadsheet")
+    if way == "xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for line in text.splitlines():
+            book.active.append([cell if cell.strip() else None for cell in line.split(",")])
+        book.save(path := tmp_path / f"{name}.xlsx")
+    elif way.startswith("csv"):
         (path := tmp_path / f"{name}.csv").write_text(text)
     elif way == "parquet":
         pq.write_table(table, path := tmp_path / f"{name}.parquet", use_dictionary=False)
@@ -379,3 +387,27 @@ def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, send
             ids = [resolver.id_of(p) for p in map(resolver.resolve, v.split(";")) if p is not None]
             expected.append(list(dict.fromkeys(ids)))
         assert got == expected
+
+
+@pytest.mark.parametrize("unit, tz", [("us", "UTC"), ("ms", "Europe/Paris"), ("s", None)])
+def test_parquet_times_stored_as_timestamps_keep_their_zone_or_take_the_workspaces(tmp_path, unit, tz):
+    """Parquet may hold times as timestamps rather than text: one with a zone
+    is that instant; one without takes the workspace's zone, as naive text does."""
+    from datetime import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    when = [dt(2026, 7, 1, 9, 0), dt(2026, 7, 1, 9, 30)]
+    pq.write_table(pa.table({
+        "timestamp": pa.array(when, pa.timestamp(unit, tz=tz)) if tz is None else
+        pa.array([w.replace(tzinfo=ZoneInfo(tz)) for w in when], pa.timestamp(unit, tz=tz)),
+        "sender": ["a@acme.example", "b@acme.example"], "recipients": ["b@acme.example", "a@acme.example"],
+        "channel": ["email", "chat"]}), tmp_path / "typed.parquet")
+    ws = Workspace.init(tmp_path / "w", settings={"timezone": "America/New_York"})
+    result = ingest(ws, "interactions", tmp_path / "typed.parquet")
+    stored = ws.db.execute('SELECT "timestamp", zone_assumed FROM interaction_rows ORDER BY 1').fetchall()
+    zone = ZoneInfo(tz or "America/New_York")
+    assert stored == [(w.replace(tzinfo=zone).astimezone(timezone.utc), tz is None) for w in when]
+    assert result.notes["naive_timestamps"] == (2 if tz is None else 0)
+    ws.close()
