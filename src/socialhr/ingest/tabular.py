@@ -94,10 +94,10 @@ class TableSource:
             yield from reader
         elif self.format == "parquet":
             # Text the file stores with a dictionary comes dictionary-encoded,
-            # so identifiers are handled once per distinct value. One row
-            # group at a time: a batch across
-            # row groups would merge their dictionaries, which costs more than
-            # reading them (three times as much for ten million interactions).
+            # so identifiers are handled once per distinct value. One row group
+            # at a time: a batch across row groups would merge their
+            # dictionaries, which costs more than reading them (three times as
+            # much for ten million interactions).
             pf = pq.ParquetFile(self.path, read_dictionary=_stored_as_dictionary(pq.ParquetFile(self.path), self.dictionary_columns))
             for i in range(pf.metadata.num_row_groups):
                 if pf.metadata.row_group(i).num_rows <= self.batch_rows:
