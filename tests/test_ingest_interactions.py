@@ -204,8 +204,8 @@ def _as_table(text: str):
 # Each way a file reaches the one import path: CSV; Parquet with text stored
 # plain, or with dictionaries in row groups of two rows, read in chunks of
 # three rows (so batches, chunks and dictionaries all change mid-file);
-# JSON Lines; a spreadsheet; and CSV with every time parsed by DuckDB instead of Arrow.
-WAYS = ["csv", "parquet", "parquet in small dictionary-encoded row groups", "jsonl", "xlsx", "csv, times parsed by duckdb"]
+# JSON Lines; a spreadsheet; TSV; and CSV with every time parsed by DuckDB instead of Arrow.
+WAYS = ["csv", "tsv", "parquet", "parquet in small dictionary-encoded row groups", "jsonl", "xlsx", "csv, times parsed by duckdb"]
 
 
 def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
@@ -219,7 +219,7 @@ def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
 
     name = name or way.replace(" ", "_").replace(",", "")
     table = text if isinstance(text, pa.Table) else _as_table(text)
-    if way in ("csv", "csv, times parsed by duckdb", "xlsx") and not isinstance(text, str):
+    if way in ("csv", "tsv", "csv, times parsed by duckdb", "xlsx") and not isinstance(text, str):
         pytest.skip("lists of recipients are neither CSV nor a spreadsheet")
     if way == "xlsx":
         import openpyxl
@@ -228,6 +228,8 @@ def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
         for line in text.splitlines():
             book.active.append([cell if cell.strip() else None for cell in line.split(",")])
         book.save(path := tmp_path / f"{name}.xlsx")
+    elif way == "tsv":
+        (path := tmp_path / f"{name}.tsv").write_text(text.replace(",", "\t"))
     elif way.startswith("csv"):
         (path := tmp_path / f"{name}.csv").write_text(text)
     elif way == "parquet":
