@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -59,13 +59,6 @@ def content_hash(path: Path, *, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _try(fn, *args) -> tuple[bool, Any]:
-    try:
-        return True, fn(*args)
-    except BaseException as e:  # (raised again in the batch's thread)
-        return False, e
-
-
 def _update(h: "hashlib._Hash", path: Path, chunk: int) -> None:
     with open(path, "rb") as f:
         while block := f.read(chunk):
@@ -90,12 +83,11 @@ class Batch:
         self.path = Path(path)
         if not self.path.exists():
             raise InputError(f"no such file or folder: {self.path}", hint="Check the path; it is relative to where you run the command.")
-        self._hashing: threading.Thread | None = None
-        self._hashed: list = []
+        self._hashing: Future | None = None
         if digest is None and hash_alongside:
-            self._hashing = threading.Thread(target=lambda: self._hashed.append(_try(content_hash, self.path)),
-                                             name="socialhr-hash", daemon=True)
-            self._hashing.start()
+            pool = ThreadPoolExecutor(1, thread_name_prefix="socialhr-hash")
+            self._hashing = pool.submit(content_hash, self.path)
+            pool.shutdown(wait=False)  # (the thread ends when the hash is done)
             self.digest = None
         else:
             self.digest = digest or content_hash(self.path)
@@ -120,15 +112,6 @@ class Batch:
             [self.kind, self.digest],
         ).fetchone()
         return row[0] if row else None
-
-    def _wait_for_hash(self) -> None:
-        if self._hashing is not None:
-            self._hashing.join()
-            self._hashing = None
-            ok, value = self._hashed[0]
-            if not ok:
-                raise value
-            self.digest = value
 
     def __enter__(self) -> "Batch":
         self.duplicate_of = None if self._hashing is not None else self.find_duplicate()
@@ -176,7 +159,7 @@ class Batch:
             raise RuntimeError("batch was aborted but no error was raised")
         if self._hashing is not None:  # (hashed alongside: was this content imported before?)
             try:
-                self._wait_for_hash()
+                self.digest, self._hashing = self._hashing.result(), None
                 self.duplicate_of = self.find_duplicate()
             except BaseException:
                 self.abort()

@@ -155,13 +155,8 @@ class IdentityResolver:
             return pc.take(self.id_lists_of(arr.dictionary), arr.indices)
         if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
             lists = pc.cast(arr, pa.list_(pa.string()))
-            return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
-        if not pa.types.is_string(arr.type):
-            arr = pc.cast(arr, pa.string())
-        return self._split(arr)
-
-    def _split(self, arr: pa.Array) -> pa.ListArray:
-        lists = pc.split_pattern(arr, SEPARATOR)
+        else:
+            lists = pc.split_pattern(arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string()), SEPARATOR)
         return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
 
     def _status(self, kind: str, value: str) -> str:

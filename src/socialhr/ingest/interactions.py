@@ -115,21 +115,6 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _channel_map(db: duckdb.DuckDBPyConnection, raw: pa.Array | pa.ChunkedArray) -> tuple[pa.Table, list[int]]:
-    """``(key, id)`` for each raw channel value (lower-cased and trimmed into a
-    name; blank ones get no id), and the ids of ``meeting`` and ``call``."""
-    raw = raw.combine_chunks() if isinstance(raw, pa.ChunkedArray) else raw
-    db.register("_ck", pa.table({"key": pc.cast(raw, pa.string())}))
-    try:
-        pairs = db.execute("SELECT DISTINCT key, lower(NULLIF(TRIM(key), '')) FROM _ck WHERE key IS NOT NULL").fetchall()
-    finally:
-        db.unregister("_ck")
-    ids = channel_ids(db, {n for _, n in pairs if n})
-    cmap = pa.table({"key": pa.array([k for k, _ in pairs], pa.string()),
-                     "id": pa.array([ids.get(n) if n else None for _, n in pairs], pa.int16())})
-    return cmap, [ids[n] for n in ("meeting", "call") if n in ids]
-
-
 # -- the pipeline: Arrow batches in, one INSERT per chunk -----------------------
 
 # Rows per INSERT statement: large enough that DuckDB spreads each over its
@@ -248,15 +233,19 @@ class _Channels:
     def ids(self, column: pa.ChunkedArray) -> pa.ChunkedArray:
         out = []
         for chunk in column.chunks:  # (each dictionary-encoded by _stage)
-            names = chunk.dictionary.cast(pa.string()).to_pylist()
-            new = [v for v in names if v not in self.known]
-            if new:
-                cmap, meeting = _channel_map(self.db, pa.array(new, pa.string()))
-                self.known.update(zip(cmap.column("key").to_pylist(), cmap.column("id").to_pylist()))
-                self.known.update((v, None) for v in new if v not in self.known)  # (blank)
-                self.meeting = sorted(set(self.meeting) | set(meeting))
-            out.append(pc.take(pa.array([self.known[v] for v in names], pa.int16()), chunk.indices))
+            raw = chunk.dictionary.cast(pa.string()).to_pylist()
+            if new := [v for v in raw if v not in self.known]:
+                self._learn(new)
+            out.append(pc.take(pa.array([self.known[v] for v in raw], pa.int16()), chunk.indices))
         return pa.chunked_array(out, pa.int16())
+
+    def _learn(self, raw: list[str | None]) -> None:
+        """Map new raw values to channels: each lower-cased and trimmed into a
+        name (by DuckDB, as names always were); a blank one has none."""
+        names = dict(self.db.execute("SELECT k, lower(NULLIF(TRIM(k), '')) FROM unnest(?::VARCHAR[]) t(k)", [raw]).fetchall())
+        ids = channel_ids(self.db, {n for n in names.values() if n})
+        self.known.update({v: ids[n] if n else None for v, n in names.items()})
+        self.meeting = sorted({*self.meeting, *(ids[n] for n in ("meeting", "call") if n in ids)})
 
 
 def _fail(code: str) -> str:
