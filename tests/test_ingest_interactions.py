@@ -164,6 +164,9 @@ def test_broadcast_threshold_and_explicit_kind_and_weight(ws, tmp_path):
     ingest(ws, "interactions", tmp_path / "b.csv")
     got = dict(ws.db.execute("SELECT kind, weight FROM interactions").fetchall())
     assert got == {"broadcast": pytest.approx(1 / 30), "mention": 0.5}
+    # Only a weight the source gave is stored; null stands for the default (schema 5).
+    stored = ws.db.execute("SELECT weight FROM interaction_rows ORDER BY kind").fetchall()
+    assert stored == [(None,), (0.5,)]
 
 
 def test_column_map_from_settings_file(tmp_path, data):
@@ -366,13 +369,15 @@ IDENTIFIERS = ["E001", "E002", "ada.lovelace@acme.example", "Ada.Lovelace@ACME.e
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(senders=st.lists(st.lists(st.sampled_from(IDENTIFIERS), min_size=1, max_size=3).map(";".join), min_size=1, max_size=6),
        batches=st.lists(st.lists(st.one_of(st.none(), st.lists(st.sampled_from(IDENTIFIERS), min_size=1, max_size=4).map(";".join)),
-                                 min_size=1, max_size=8), min_size=1, max_size=3))
-def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, senders, batches):
-    """id_lists_of looks a value already met as one identifier up whole and
-    splits the rest; every row must come out as splitting it and resolving
-    each identifier would give: blanks dropped, repeats dropped (the first
-    kept), in order, null for a missing value. Senders are looked up first,
-    as in an import, and may hold the separator themselves."""
+                                 min_size=1, max_size=8), min_size=1, max_size=3),
+       with_nulls=st.booleans(), cut=st.integers(0, 8))
+def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, senders, batches, with_nulls, cut):
+    """id_lists_of splits a column without nulls in place (pieces after the
+    first keep the ';' in front) and one with nulls by copying; every row must
+    come out as splitting it and resolving each identifier would give: blanks
+    dropped, repeats dropped (the first kept), in order, null for a missing
+    value. Senders are looked up first, as in an import, and may hold the
+    separator themselves (a sender ';E001' is not E001; a piece ';E001' is)."""
     import pyarrow as pa
 
     from socialhr.ingest.identity import IdentityResolver
@@ -380,7 +385,18 @@ def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, send
     resolver = IdentityResolver(rostered, 1)
     resolver.ids_of(pa.array(senders, pa.string()))
     for values in batches:
-        got = resolver.id_lists_of(pa.array(values, pa.string())).to_pylist()
+        if not with_nulls:
+            values = [v for v in values if v is not None] or ["E001"]
+        if cut:  # a column in two chunks (as an import's chunk of batches): looked up in one go, same chunks back
+            column = pa.chunked_array([pa.array(values[:cut], pa.string()), pa.array(values[cut:], pa.string())])
+            mapped = resolver.id_lists_of(column)
+            assert [len(c) for c in mapped.chunks] == [len(c) for c in column.chunks]
+            sids = resolver.ids_of(column)
+            assert [len(c) for c in sids.chunks] == [len(c) for c in column.chunks]
+            assert sids.to_pylist() == resolver.ids_of(pa.array(values, pa.string())).to_pylist()
+            got = mapped.to_pylist()
+        else:
+            got = resolver.id_lists_of(pa.array(values, pa.string())).to_pylist()
         expected = []
         for v in values:
             if v is None:
@@ -389,6 +405,9 @@ def test_recipient_lists_in_bulk_are_each_row_resolved_on_its_own(rostered, send
             ids = [resolver.id_of(p) for p in map(resolver.resolve, v.split(";")) if p is not None]
             expected.append(list(dict.fromkeys(ids)))
         assert got == expected
+    # and the senders, looked up again after the pieces, are still themselves
+    assert resolver.ids_of(pa.array(senders, pa.string())).to_pylist() == [
+        None if (p := resolver.resolve(v)) is None else resolver.id_of(p) for v in senders]
 
 
 @pytest.mark.parametrize("unit, tz", [("us", "UTC"), ("ms", "Europe/Paris"), ("s", None)])

@@ -151,9 +151,46 @@ def test_a_schema_3_workspace_reads_as_it_is_and_gets_the_faster_view_when_opene
     assert version(reader) == "3" and rows(reader) == expected
     reader.close()
     writer = Workspace.open(loaded.path)
-    assert version(writer) == "4" and rows(writer) == expected
+    assert version(writer) == str(schema.SCHEMA_VERSION) and rows(writer) == expected
     view = writer.db.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'interactions'").fetchone()[0]
     assert "len(recipients) <> 1" in view.replace("(recipients) != 1", "(recipients) <> 1")
+    writer.close()
+
+
+def test_a_schema_4_workspace_keeps_its_stored_weights_and_stores_defaults_as_null_after_upgrade(loaded, data):
+    """Schema 5 stores the default weight (1 / number of recipients) as null; rows
+    stored before with their weights read the same, read-only or upgraded."""
+    from socialhr.ingest import ingest
+
+    def rows(w):
+        return sorted(map(repr, w.db.execute("SELECT * FROM interactions").fetchall()))
+
+    def version(w):
+        return w.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+
+    def nullable(w):
+        return w.db.execute("SELECT is_nullable FROM information_schema.columns "
+                            "WHERE table_name = 'interaction_rows' AND column_name = 'weight'").fetchone()[0]
+
+    expected = rows(loaded)
+    assert loaded.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] > 0
+    # Back to schema 4: every weight stored, NOT NULL, and the view that read them as stored.
+    db = loaded.db
+    db.execute("UPDATE interaction_rows SET weight = 1.0 / len(recipients) WHERE weight IS NULL")
+    db.execute("ALTER TABLE interaction_rows ALTER COLUMN weight SET NOT NULL")
+    old_stored = schema.STORED_INTERACTIONS.replace("coalesce(r.weight, 1.0 / len(r.recipients)) AS weight", "r.weight")
+    assert old_stored != schema.STORED_INTERACTIONS
+    db.execute(schema.INTERACTIONS_VIEW.replace(schema.STORED_INTERACTIONS, old_stored))
+    db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    loaded.close()
+    reader = Workspace.open(loaded.path, read_only=True)
+    assert version(reader) == "4" and nullable(reader) == "NO" and rows(reader) == expected
+    reader.close()
+    writer = Workspace.open(loaded.path)
+    assert version(writer) == "5" and nullable(writer) == "YES" and rows(writer) == expected
+    assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] == 0
+    ingest(writer, "interactions", data / "interactions" / "messages.jsonl")
+    assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] > 0
     writer.close()
 
 

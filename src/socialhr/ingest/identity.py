@@ -16,13 +16,13 @@ column and only its distinct values are hashed and looked up.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..lists import kept, parents, with_values, without_nulls
+from ..lists import kept, parents, split_in_place, with_values, without_nulls
 from ..lists import values as list_values
 from ..privacy import classify, normalise
 from ..workspace import Workspace
@@ -53,9 +53,10 @@ class IdentityResolver:
         # The roster's people (for id_of), read now: resolving may run in a
         # thread other than the one that uses the database (interactions).
         self._roster = {p for (p,) in ws.db.execute("SELECT DISTINCT person FROM people_history").fetchall()}
-        # Every raw value looked up in bulk so far, and its id (see _looked_up).
-        self._seen = pa.array([], pa.string())
-        self._seen_ids = pa.array([], pa.int32())
+        # Every raw value looked up in bulk so far, with its id: whole values,
+        # and pieces of lists split in place (see id_lists_of).
+        self._values = _Seen(self._id_of_raw)
+        self._pieces = _Seen(lambda v: self._id_of_raw(v[1:] if v.startswith(SEPARATOR) else v))
 
     def resolve(self, raw: str | None, kind: str | None = None) -> str | None:
         """The pseudonym for one raw identifier (None for empty)."""
@@ -112,52 +113,60 @@ class IdentityResolver:
         ids = self.id_array(list_values(lists))
         return without_nulls(lists, ids) if ids.null_count else with_values(lists, ids)
 
-    def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    def ids_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Raw identifiers to identity ids (int32), each distinct value resolved once; blanks become null.
 
         A dictionary-encoded column (as Parquet's text arrives) is looked up
         by its dictionary only. Look-ups go through an Arrow table of every
         value met so far in this batch (a hash look-up in C); only values not
-        met before are resolved in Python (:meth:`resolve`).
+        met before are resolved in Python (:meth:`resolve`). A chunked column
+        is looked up in one go (the table is hashed once, not once per chunk:
+        about 0.8 CPU s less for ten million rows in CSV blocks) and comes
+        back in the same chunks.
         """
         if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+            if pa.types.is_dictionary(arr.type):
+                return pa.chunked_array([self.ids_of(c) for c in arr.chunks], pa.int32())
+            return pa.chunked_array(_cut(self._values.ids_of(arr), [len(c) for c in arr.chunks]), pa.int32())
         if pa.types.is_dictionary(arr.type):
-            return pc.take(self._looked_up(arr.dictionary), arr.indices)
-        return self._looked_up(arr)
+            return pc.take(self._values.ids_of(arr.dictionary), arr.indices)
+        return self._values.ids_of(arr)
 
-    def _looked_up(self, values: pa.Array) -> pa.Array:
-        """Identity ids (int32) for raw identifiers, one by one."""
-        if not pa.types.is_string(values.type):
-            values = pc.cast(values, pa.string())
-        at = pc.index_in(values, value_set=self._seen)
-        if at.null_count > values.null_count:  # (a missing value is null in both) some not met before
-            new = pc.unique(pc.filter(values, pc.and_(pc.is_null(at), pc.is_valid(values))))
-            ids = [None if (p := self.resolve(v)) is None else self.id_of(p) for v in new.to_pylist()]
-            self._seen = pa.concat_arrays([self._seen, new])
-            self._seen_ids = pa.concat_arrays([self._seen_ids, pa.array(ids, pa.int32())])
-            at = pc.index_in(values, value_set=self._seen)
-        return pc.take(self._seen_ids, at)
+    def _id_of_raw(self, raw: str) -> int | None:
+        return None if (p := self.resolve(raw)) is None else self.id_of(p)
 
-    def id_lists_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array:
+    def id_lists_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Raw identifiers separated by ``;`` (or lists of them) to sets of
         identity ids (lists of int32).
 
         Blanks are dropped and repeats removed (first one kept), in bulk:
         only each distinct identifier is resolved in Python, the lists
-        themselves are handled as integer arrays. A dictionary-encoded column
-        is split and looked up once per distinct value, however many rows
-        repeat it.
+        themselves are handled as integer arrays. Text without nulls is split
+        in place (:func:`socialhr.lists.split_in_place`: a piece after a
+        value's first keeps the ``;`` in front of it, and is looked up in a
+        table of pieces that reads it without). A dictionary-encoded column is
+        split and looked up once per distinct value, however many rows repeat
+        it. A chunked column comes back in the same chunks, its pieces looked
+        up in one go.
         """
         if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
+            if not _is_text(arr.type) or arr.null_count:
+                return pa.chunked_array([self.id_lists_of(c) for c in arr.chunks], pa.list_(pa.int32()))
+            lists = [split_in_place(c.cast(pa.string()), SEPARATOR) for c in arr.chunks]
+            flat = [list_values(x) for x in lists]
+            ids = _cut(self._pieces.ids_of(pa.chunked_array(flat, pa.string())), [len(f) for f in flat])
+            return pa.chunked_array([_set_lists(with_values(x, i)) for x, i in zip(lists, ids)], pa.list_(pa.int32()))
         if pa.types.is_dictionary(arr.type):
             return pc.take(self.id_lists_of(arr.dictionary), arr.indices)
         if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type):
             lists = pc.cast(arr, pa.list_(pa.string()))
-        else:
-            lists = pc.split_pattern(arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string()), SEPARATOR)
-        return _set_lists(with_values(lists, self._looked_up(list_values(lists))))
+            return _set_lists(with_values(lists, self._values.ids_of(list_values(lists))))
+        text = arr if pa.types.is_string(arr.type) else pc.cast(arr, pa.string())
+        if text.null_count:
+            lists = pc.split_pattern(text, SEPARATOR)
+            return _set_lists(with_values(lists, self._values.ids_of(list_values(lists))))
+        lists = split_in_place(text, SEPARATOR)
+        return _set_lists(with_values(lists, self._pieces.ids_of(list_values(lists))))
 
     def _status(self, kind: str, value: str) -> str:
         if kind == "email" and self.domains:
@@ -202,6 +211,42 @@ class IdentityResolver:
             self.ws.db.unregister("_new_identities")
         self.ws.vault.add_identities((t, kind, raw) for t, (kind, raw, _, _) in self.new.items() if raw is not None)
         self.new.clear()
+
+
+class _Seen:
+    """Raw values met so far and their identity ids, as Arrow arrays: a
+    column is looked up with one hash look-up in C, and only values not met
+    before go to ``resolve_new`` (Python: normalise, HMAC, record)."""
+
+    def __init__(self, resolve_new: Callable[[str], int | None]):
+        self.resolve_new = resolve_new
+        self.values = pa.array([], pa.string())
+        self.ids = pa.array([], pa.int32())
+
+    def ids_of(self, values: pa.Array) -> pa.Array:
+        if not pa.types.is_string(values.type):
+            values = pc.cast(values, pa.string())
+        at = pc.index_in(values, value_set=self.values)
+        if at.null_count > values.null_count:  # (a missing value is null in both) some not met before
+            new = pc.unique(pc.filter(values, pc.and_(pc.is_null(at), pc.is_valid(values))))
+            self.values = pa.concat_arrays([self.values, new])
+            self.ids = pa.concat_arrays([self.ids, pa.array([self.resolve_new(v) for v in new.to_pylist()], pa.int32())])
+            at = pc.index_in(values, value_set=self.values)
+        return pc.take(self.ids, at)
+
+
+def _is_text(t: pa.DataType) -> bool:
+    return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _cut(values: pa.Array | pa.ChunkedArray, lengths: list[int]) -> list[pa.Array]:
+    """``values`` cut into consecutive arrays of ``lengths`` (no copy when it is one chunk)."""
+    flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    out, at = [], 0
+    for n in lengths:
+        out.append(flat.slice(at, n))
+        at += n
+    return out
 
 
 def _encoded(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:

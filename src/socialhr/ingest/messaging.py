@@ -114,7 +114,7 @@ class InteractionSink:
         self._kind: list[str] = []
         self._sender: list[str] = []
         self._recipients: list[list[str]] = []
-        self._weight: list[float] = []
+        self._weight: list[float | None] = []
         self._duration: list[float | None] = []
         self._context: list[str | None] = []
         self._key: list[str | None] = []
@@ -132,7 +132,8 @@ class InteractionSink:
         self._kind.append(kind)
         self._sender.append(sender)
         self._recipients.append(recipients)
-        self._weight.append(weight if weight is not None else (1.0 / n if n else 1.0))
+        # Null is the default, 1 / number of recipients (schema 5); a post to no one weighs 1.
+        self._weight.append(weight if weight is not None else (None if n else 1.0))
         self._duration.append(duration)
         self._context.append(context)
         self._key.append(key)
