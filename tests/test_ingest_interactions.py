@@ -239,7 +239,9 @@ def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
         pq.write_table(table, path := tmp_path / f"{name}.parquet", use_dictionary=False)
     elif way.startswith("parquet"):
         pq.write_table(table, path := tmp_path / f"{name}.parquet", use_dictionary=True, row_group_size=2)
-        monkeypatch.setattr(interactions, "_CHUNK_ROWS", 3)
+        # row groups of 2, mapped in groups of two row groups, inserted in chunks of two groups
+        monkeypatch.setattr(interactions, "_MAP_ROWS", 3)
+        monkeypatch.setattr(interactions, "_CHUNK_ROWS", 5)
     else:
         (path := tmp_path / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()))
     if way.endswith("duckdb"):
@@ -314,6 +316,7 @@ def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothin
     ingest(ws, "roster", data / "roster" / "workday.csv")
     before = ws.counts()
     bad = KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z")  # the fifth row
+    monkeypatch.setattr(interactions, "_MAP_ROWS", 1)
     monkeypatch.setattr(interactions, "_CHUNK_ROWS", 2)
     if way == "csv":
         (path := tmp_path / "bad.csv").write_text(bad)

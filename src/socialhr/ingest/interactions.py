@@ -17,13 +17,13 @@ docs/data-model.md:
 How it is fast (docs/data-model.md, "How import is fast"): one path for
 every format, in three stages that overlap on two cores. A thread reads the
 file as Arrow batches (Parquet text stored with a dictionary arrives
-dictionary-encoded) and gathers them in chunks of about a million rows;
-another maps each chunk's identifiers to identity ids
+dictionary-encoded) and gathers them in groups of at least
+:data:`_MAP_ROWS` rows; another maps each group's identifiers to identity ids
 (:mod:`socialhr.ingest.identity`: one hash look-up in Arrow per column and
-chunk, recipients split in place, and Python only for a value not met before
+group, recipients split in place, and Python only for a value not met before
 in the batch) and parses times that carry an offset (:func:`_parsed_times`);
-DuckDB parses what is left, checks every value and inserts the chunk in one
-statement, each row with its index, so a bad value names its line. Nothing is
+DuckDB parses what is left, checks every value and inserts about a million
+rows per statement, each row with its index, so a bad value names its line. Nothing is
 read twice, new identities included, and memory stays flat: a few chunks are
 in flight at a time.
 """
@@ -122,21 +122,27 @@ def _quote(name: str) -> str:
 # threads, small enough that memory stays flat (about 40 MB staged at a time).
 _CHUNK_ROWS = 1 << 20
 
+# Rows mapped at once (a Parquet row group; a few 4 MB CSV blocks): each
+# column is looked up with one hash table of the values met so far per group.
+_MAP_ROWS = 1 << 17
+
 
 def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver]:
     """Read, pseudonymise, check and insert every row; returns the row count.
 
-    Three stages overlap: a thread reads the file's next chunk
-    (:func:`_chunked`), another maps the identifiers of the one before
-    (:func:`_stage`), while DuckDB checks and inserts the one before that. A bad value fails the chunk's INSERT with the index
-    of its row, which names the line.
+    Three stages overlap: a thread reads the file's next group of batches,
+    another maps the identifiers of the group before (:func:`_stage`) and
+    joins mapped groups in chunks, while DuckDB checks and inserts a chunk. A
+    bad value fails the chunk's INSERT with the index of its row, which names
+    the line.
     """
     resolver = IdentityResolver(ws, batch.batch_id)
     channels = _Channels(ws.db)
     offset = 0
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \
             ThreadPoolExecutor(1, thread_name_prefix="socialhr-stage") as staging:
-        for staged in _read_ahead(staging, _staged(_read_ahead(reading, _chunked(src.batches())), resolver)):
+        groups = _read_ahead(reading, _gathered(src.batches(), _MAP_ROWS))
+        for staged in _read_ahead(staging, _gathered(_staged(groups, resolver), _CHUNK_ROWS)):
             _staged_rows = staged.append_column("cid", channels.ids(staged.column("channel"))).drop_columns(["channel"])
             # DuckDB reads the table from this local variable by its name. (A
             # table registered by name stays referenced until the transaction
@@ -165,44 +171,50 @@ def _read_ahead(pool: ThreadPoolExecutor, items: Iterator):
         yield item
 
 
-def _chunked(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.Table]:
-    """The file's batches gathered in chunks of about :data:`_CHUNK_ROWS` rows, each
-    of one schema (JSON Lines may infer another type for a column in a later block)."""
-    pending: list[pa.RecordBatch] = []
-    rows = 0
-    for rb in batches:
-        if pending and (rows >= _CHUNK_ROWS or rb.schema != pending[0].schema):
-            yield pa.Table.from_batches(pending)
-            pending, rows = [], 0
-        pending.append(rb)
-        rows += rb.num_rows
+def _gathered(items: Iterator[pa.RecordBatch | pa.Table], rows: int) -> Iterator[pa.Table]:
+    """Consecutive batches (or tables) gathered in tables of at least ``rows`` rows
+    (the last may be smaller), each of one schema (JSON Lines may infer another
+    type for a column in a later block; a chunk whose times Arrow parsed has
+    another type than one left to DuckDB). Nothing is copied."""
+    pending: list = []
+    count = 0
+    for item in items:
+        if pending and (count >= rows or item.schema != pending[0].schema):
+            yield _joined(pending)
+            pending, count = [], 0
+        pending.append(item)
+        count += item.num_rows
     if pending:
-        yield pa.Table.from_batches(pending)
+        yield _joined(pending)
 
 
-def _staged(chunks: Iterator[pa.Table], resolver: IdentityResolver) -> Iterator[pa.Table]:
-    """Each chunk as :func:`_stage` makes it, with its rows' indexes in the file."""
+def _joined(items: list) -> pa.Table:
+    return pa.Table.from_batches(items) if isinstance(items[0], pa.RecordBatch) else pa.concat_tables(items)
+
+
+def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver) -> Iterator[pa.Table]:
+    """Each group of batches as :func:`_stage` makes it, with its rows' indexes in the file."""
     offset = 0
-    for chunk in chunks:
-        yield _stage(chunk, resolver, offset)
-        offset += chunk.num_rows
+    for group in groups:
+        yield _stage(group, resolver, offset)
+        offset += group.num_rows
 
 
-def _stage(chunk: pa.Table, resolver: IdentityResolver, offset: int) -> pa.Table:
-    """One chunk of the file's columns as read, with the sender and recipients
+def _stage(group: pa.Table, resolver: IdentityResolver, offset: int) -> pa.Table:
+    """One group of the file's batches as read, with the sender and recipients
     as identity ids (``sid``, ``rid``), the channel dictionary-encoded, times
     parsed where Arrow can (:func:`_parsed_times`), and each row's index
-    (``__row``). The chunk is mapped as a whole: each column is looked up
+    (``__row``). The group is mapped as a whole: each column is looked up
     with one hash table of the values met so far, not one per batch (about
-    0.8 CPU s less per column of ten million values in 4 MB CSV blocks); its
+    0.4 CPU s less per column of ten million values in 4 MB CSV blocks); its
     batches' boundaries are kept."""
-    cols = {name: chunk.column(name) for name in chunk.schema.names if name not in ("sender", "recipients", "channel")}
+    cols = {name: group.column(name) for name in group.schema.names if name not in ("sender", "recipients", "channel")}
     cols["timestamp"] = _parsed_times(cols["timestamp"])
-    channel = chunk.column("channel")
+    channel = group.column("channel")
     cols["channel"] = channel if pa.types.is_dictionary(channel.type) else pc.dictionary_encode(channel)
-    cols["sid"] = resolver.ids_of(chunk.column("sender"))
-    cols["rid"] = resolver.id_lists_of(chunk.column("recipients"))
-    rows = pa.array(np.arange(offset, offset + chunk.num_rows, dtype=np.int64))
+    cols["sid"] = resolver.ids_of(group.column("sender"))
+    cols["rid"] = resolver.id_lists_of(group.column("recipients"))
+    rows = pa.array(np.arange(offset, offset + group.num_rows, dtype=np.int64))
     starts = np.cumsum([0] + [len(c) for c in channel.chunks])
     cols["__row"] = pa.chunked_array([rows.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:])], pa.int64())
     return pa.table(cols)
