@@ -23,9 +23,9 @@ dictionary-encoded) and gathers them in groups of at least
 group, recipients split in place, and Python only for a value not met before
 in the batch) and parses times that carry an offset (:func:`_parsed_times`);
 DuckDB parses what is left, checks every value and inserts about a million
-rows per statement, each row with its index, so a bad value names its line. Nothing is
-read twice, new identities included, and memory stays flat: a few chunks are
-in flight at a time.
+rows per statement, each row with its index, so a bad value names its line.
+Nothing is read twice, new identities included, and memory stays flat: a few
+chunks are in flight at a time.
 """
 
 from __future__ import annotations
