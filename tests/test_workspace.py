@@ -187,7 +187,7 @@ def test_a_schema_4_workspace_keeps_its_stored_weights_and_stores_defaults_as_nu
     assert version(reader) == "4" and nullable(reader) == "NO" and rows(reader) == expected
     reader.close()
     writer = Workspace.open(loaded.path)
-    assert version(writer) == "5" and nullable(writer) == "YES" and rows(writer) == expected
+    assert version(writer) == str(schema.SCHEMA_VERSION) and nullable(writer) == "YES" and rows(writer) == expected
     assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] == 0
     ingest(writer, "interactions", data / "interactions" / "messages.jsonl")
     assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] > 0

@@ -40,6 +40,13 @@ def without_nulls(lists: pa.ListArray, new: pa.Array | None = None) -> pa.ListAr
     return kept(lists, new, pc.is_valid(new).to_numpy(zero_copy_only=False))
 
 
+def rechunked(values: pa.Array | pa.ChunkedArray, like: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``values`` (as long as ``like``) cut into ``like``'s chunks; no copy when it is one array."""
+    flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    starts = np.cumsum([0] + [len(c) for c in like.chunks])
+    return pa.chunked_array([flat.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:])], flat.type)
+
+
 def split_in_place(text: pa.StringArray, separator: str) -> pa.ListArray:
     """Each value split at a one-byte ``separator``, as lists whose values are
     slices of ``text``'s own bytes: nothing is copied, which is about half the

@@ -223,7 +223,7 @@ _V5 = ["ALTER TABLE interaction_rows ALTER COLUMN weight DROP NOT NULL", INTERAC
 
 # Versions a workspace can be read without, read-only: they replace views, or
 # relax a rule its rows already meet, so its older form gives the same rows.
-VIEW_ONLY = {4, 5}
+OPTIONAL_FOR_READING = {4, 5}
 
 MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5}
 

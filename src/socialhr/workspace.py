@@ -28,7 +28,7 @@ import duckdb
 from . import __version__, config
 from .errors import WorkspaceError
 from .privacy import Pseudonymiser, Vault
-from .schema import MIGRATIONS, SCHEMA_VERSION, VIEW_ONLY
+from .schema import MIGRATIONS, OPTIONAL_FOR_READING, SCHEMA_VERSION
 
 DB_FILE = "socialhr.duckdb"
 SETTINGS_FILE = "socialhr.toml"
@@ -90,8 +90,8 @@ class Workspace:
                 hint="Upgrade with: pip install --upgrade socialhr",
             )
         pending = set(range(version + 1, SCHEMA_VERSION + 1))
-        if pending and read_only and pending <= VIEW_ONLY:
-            pending = set()  # only faster views are missing: read as it is
+        if pending and read_only and pending <= OPTIONAL_FOR_READING:
+            pending = set()  # what is missing would read the same (a faster view, a relaxed rule): read as it is
         if pending:
             if read_only:
                 db.close()

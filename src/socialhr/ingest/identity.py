@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..lists import kept, parents, split_in_place, with_values, without_nulls
+from ..lists import kept, parents, rechunked, split_in_place, with_values, without_nulls
 from ..lists import values as list_values
 from ..privacy import classify, normalise
 from ..workspace import Workspace
@@ -127,7 +127,7 @@ class IdentityResolver:
         if isinstance(arr, pa.ChunkedArray):
             if pa.types.is_dictionary(arr.type):
                 return pa.chunked_array([self.ids_of(c) for c in arr.chunks], pa.int32())
-            return pa.chunked_array(_cut(self._values.ids_of(arr), [len(c) for c in arr.chunks]), pa.int32())
+            return rechunked(self._values.ids_of(arr), arr)
         if pa.types.is_dictionary(arr.type):
             return pc.take(self._values.ids_of(arr.dictionary), arr.indices)
         return self._values.ids_of(arr)
@@ -153,8 +153,8 @@ class IdentityResolver:
             if not _is_text(arr.type) or arr.null_count:
                 return pa.chunked_array([self.id_lists_of(c) for c in arr.chunks], pa.list_(pa.int32()))
             lists = [split_in_place(c.cast(pa.string()), SEPARATOR) for c in arr.chunks]
-            flat = [list_values(x) for x in lists]
-            ids = _cut(self._pieces.ids_of(pa.chunked_array(flat, pa.string())), [len(f) for f in flat])
+            pieces = pa.chunked_array([list_values(x) for x in lists], pa.string())
+            ids = rechunked(self._pieces.ids_of(pieces), pieces).chunks
             return pa.chunked_array([_set_lists(with_values(x, i)) for x, i in zip(lists, ids)], pa.list_(pa.int32()))
         if pa.types.is_dictionary(arr.type):
             return pc.take(self.id_lists_of(arr.dictionary), arr.indices)
@@ -237,16 +237,6 @@ class _Seen:
 
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
-
-
-def _cut(values: pa.Array | pa.ChunkedArray, lengths: list[int]) -> list[pa.Array]:
-    """``values`` cut into consecutive arrays of ``lengths`` (no copy when it is one chunk)."""
-    flat = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    out, at = [], 0
-    for n in lengths:
-        out.append(flat.slice(at, n))
-        at += n
-    return out
 
 
 def _encoded(arr: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..lists import rechunked
 from ..schema import KINDS
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
@@ -214,9 +215,7 @@ def _stage(group: pa.Table, resolver: IdentityResolver, offset: int) -> pa.Table
     cols["channel"] = channel if pa.types.is_dictionary(channel.type) else pc.dictionary_encode(channel)
     cols["sid"] = resolver.ids_of(group.column("sender"))
     cols["rid"] = resolver.id_lists_of(group.column("recipients"))
-    rows = pa.array(np.arange(offset, offset + group.num_rows, dtype=np.int64))
-    starts = np.cumsum([0] + [len(c) for c in channel.chunks])
-    cols["__row"] = pa.chunked_array([rows.slice(a, b - a) for a, b in zip(starts[:-1], starts[1:])], pa.int64())
+    cols["__row"] = rechunked(pa.array(np.arange(offset, offset + group.num_rows, dtype=np.int64)), channel)
     return pa.table(cols)
 
 
