@@ -128,10 +128,11 @@ t = time.perf_counter()
 con.execute(f"SELECT count(sender), count(recipients), count(channel), count(TRY_CAST(\"timestamp\" AS TIMESTAMPTZ)) FROM {src}").fetchall()
 read = time.perf_counter() - t
 t = time.perf_counter()
-con.execute(f'''CREATE TABLE t AS SELECT 1 AS batch_id, TRY_CAST("timestamp" AS TIMESTAMPTZ) AS ts, false AS zone_assumed,
-    CAST(1 AS SMALLINT) AS channel_id, CAST(0 AS UTINYINT) AS kind, CAST(hash(sender) % 20000 AS INTEGER) AS sender,
-    [CAST(hash(recipients) % 20000 AS INTEGER)] AS recipients, 1.0 AS weight, TRY_CAST(duration_minutes AS DOUBLE) AS duration_minutes,
-    CAST(NULL AS VARCHAR) AS context FROM {src}''')
+# (The shape of schema 6: channel id, kind and zone flag packed in one integer; a default weight null.)
+con.execute(f'''CREATE TABLE t AS SELECT 1 AS batch_id, TRY_CAST("timestamp" AS TIMESTAMPTZ) AS ts,
+    CAST(hash(channel) % 4 * 16 AS INTEGER) AS code, CAST(hash(sender) % 20000 AS INTEGER) AS sender,
+    [CAST(hash(recipients) % 20000 AS INTEGER)] AS recipients, CAST(NULL AS DOUBLE) AS weight,
+    TRY_CAST(duration_minutes AS DOUBLE) AS duration_minutes, CAST(NULL AS VARCHAR) AS context FROM {src}''')
 write = time.perf_counter() - t
 print(json.dumps({"read": read, "write": write}))
 """

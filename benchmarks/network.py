@@ -91,6 +91,7 @@ def sbm_workspace(folder: Path, people: int, seed: int) -> tuple[Path, float]:
     messages in four weeks, 70% to their team, 20% to their department, 10%
     to anyone; each team meets once a week (about 10 directed ties per person).
     """
+    from socialhr.schema import code_sql
     from socialhr.workspace import Workspace
 
     started = time.perf_counter()
@@ -101,20 +102,20 @@ def sbm_workspace(folder: Path, people: int, seed: int) -> tuple[Path, float]:
         db.execute(f"CREATE TEMP TABLE p AS SELECT i, printf('%016x', i) AS person, i // 10 AS team, i // 200 AS dept FROM range({people}) t(i)")
         db.execute("""INSERT INTO people_history SELECT person, DATE '2020-01-01', NULL, 'D' || dept, 'T' || team, NULL,
                       'L' || (i % 4), 'Site' || (i % 7), DATE '2020-01-01', NULL, NULL, 1 FROM p""")
-        # Stored as the importers store them: identity ids (person i is id i + 1), channel ids, kind codes.
+        # Stored as the importers store them: identity ids (person i is id i + 1), channel id and kind code packed in code.
         db.execute("INSERT INTO identities (token, kind, person, status, first_batch, id) "
                    "SELECT person, 'employee_id', person, 'person', 1, CAST(i + 1 AS INTEGER) FROM p")
         db.execute("INSERT INTO channels VALUES (1, 'email'), (2, 'chat'), (3, 'calendar')")
-        db.execute(f"""INSERT INTO interaction_rows (batch_id, "timestamp", channel_id, kind, sender, recipients, weight)
+        db.execute(f"""INSERT INTO interaction_rows (batch_id, "timestamp", code, sender, recipients, weight)
             SELECT 1, TIMESTAMPTZ '2024-03-01 00:00:00+00' + to_seconds(CAST(floor(random() * 86400 * 28) AS BIGINT)),
-                   CASE WHEN random() < 0.5 THEN 1 ELSE 2 END, 0, i + 1,
+                   {code_sql("CASE WHEN random() < 0.5 THEN 1 ELSE 2 END", "0")}, i + 1,
                    [CAST(CASE WHEN r < 0.7 THEN team * 10 + floor(random() * 10)
                               WHEN r < 0.9 THEN dept * 200 + floor(random() * 200)
                               ELSE floor(random() * {people}) END AS BIGINT) % {people} + 1],
                    1.0
             FROM (SELECT p.*, random() AS r FROM p, range(15))""")
-        db.execute("""INSERT INTO interaction_rows (batch_id, "timestamp", channel_id, kind, sender, recipients, weight, duration_minutes)
-            SELECT 1, TIMESTAMPTZ '2024-03-01 10:00:00+00' + to_days(CAST(w * 7 AS INTEGER)), 3, 1,
+        db.execute(f"""INSERT INTO interaction_rows (batch_id, "timestamp", code, sender, recipients, weight, duration_minutes)
+            SELECT 1, TIMESTAMPTZ '2024-03-01 10:00:00+00' + to_days(CAST(w * 7 AS INTEGER)), {code_sql("3", "1")},
                    min(i) + 1, list(i + 1), 1.0, 30
             FROM p, range(4) t(w) GROUP BY team, w""")
     return path, time.perf_counter() - started

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from socialhr.ingest import ingest
 from socialhr.privacy import Pseudonymiser
+from socialhr.schema import code_field
 from socialhr.workspace import Workspace
 
 
@@ -92,7 +93,7 @@ def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_pa
     lines = [f"{ts},a@acme.example,b{i}@acme.example,email" for i, ts in enumerate(OFFSETS)]
     (tmp_path / "i.csv").write_text("timestamp,sender,recipients,channel\n" + "\n".join(lines) + "\n")
     result = ingest(ws, "interactions", tmp_path / "i.csv")
-    stored = ws.db.execute('SELECT zone_assumed, "timestamp" FROM interaction_rows ORDER BY "timestamp", zone_assumed').fetchall()
+    stored = ws.db.execute(f'SELECT {code_field("zone_assumed")} AS z, "timestamp" FROM interaction_rows ORDER BY "timestamp", z').fetchall()
     naive = [ts for ts in OFFSETS if not re.search(r"(Z|z|[+-]\d\d(:?\d\d)?)$", ts)]
     assert result.notes["naive_timestamps"] == len(naive) == 3
     assert sorted(z for z, _ in stored) == sorted(ts in naive for ts in OFFSETS)
@@ -165,7 +166,7 @@ def test_broadcast_threshold_and_explicit_kind_and_weight(ws, tmp_path):
     got = dict(ws.db.execute("SELECT kind, weight FROM interactions").fetchall())
     assert got == {"broadcast": pytest.approx(1 / 30), "mention": 0.5}
     # Only a weight the source gave is stored; null stands for the default (schema 5).
-    stored = ws.db.execute("SELECT weight FROM interaction_rows ORDER BY kind").fetchall()
+    stored = ws.db.execute(f"SELECT weight FROM interaction_rows ORDER BY {code_field('kind')}").fetchall()
     assert stored == [(None,), (0.5,)]
 
 
@@ -253,7 +254,7 @@ def _import_way(tmp_path, data, monkeypatch, text, way, name=None):
     ingest(ws, "interactions", path)
     stored = ws.db.execute('SELECT "timestamp", channel, kind, sender, recipients, weight, duration_minutes, context '
                            'FROM interactions ORDER BY 1').fetchall()
-    stored.append(ws.db.execute('SELECT list(zone_assumed ORDER BY "timestamp") FROM interaction_rows').fetchone())
+    stored.append(ws.db.execute(f'SELECT list({code_field("zone_assumed")} ORDER BY "timestamp") FROM interaction_rows').fetchone())
     ws.close()
     monkeypatch.undo()
     return stored
@@ -328,6 +329,40 @@ def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothin
         ingest(ws, "interactions", path)
     assert str(e.value).startswith(f"{where}, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
     assert ws.db.execute("SELECT count(*) FROM interaction_rows").fetchone()[0] == 0
+    assert ws.counts() == before
+    ws.close()
+
+
+@pytest.mark.parametrize("way", ["csv", "parquet in small dictionary-encoded row groups"])
+@pytest.mark.parametrize("fifth_row, field, message", [
+    ("2026-07-01T09:20:00Z,,;E005,chat", "sender", "the sender is empty"),
+    ("2026-07-01T09:20:00Z,E004,;E005, ", "channel", "the channel is empty"),
+    ("2026-07-01T09:20:00Z,E004, ; ;,chat", "recipients", "there are no recipients"),  # blanks only: an empty list, not a null
+])
+def test_a_missing_required_value_in_a_later_chunk_is_named_by_its_line(tmp_path, data, monkeypatch, way, fifth_row, field, message):
+    """Arrow's counts let the INSERT skip checks a chunk does not need; a chunk
+    with a missing value is still checked row by row, and named."""
+    import pyarrow.parquet as pq
+
+    import socialhr.ingest.interactions as interactions
+    from socialhr.errors import InputError
+
+    ws = Workspace.init(tmp_path / "w")
+    ingest(ws, "roster", data / "roster" / "workday.csv")
+    before = ws.counts()
+    bad = KNOWN.replace("2026-07-01T09:20:00Z,E004,;E005,chat", fifth_row)
+    assert bad != KNOWN
+    monkeypatch.setattr(interactions, "_MAP_ROWS", 1)
+    monkeypatch.setattr(interactions, "_CHUNK_ROWS", 2)
+    if way == "csv":
+        (path := tmp_path / "bad.csv").write_text(bad)
+        where = "bad.csv, line 6"
+    else:
+        pq.write_table(_as_table(bad), path := tmp_path / "bad.parquet", row_group_size=2)
+        where = "bad.parquet, row 5"
+    with pytest.raises(InputError) as e:
+        ingest(ws, "interactions", path)
+    assert str(e.value).startswith(f"{where}, field '{field}': {message}.")
     assert ws.counts() == before
     ws.close()
 
@@ -430,7 +465,7 @@ def test_parquet_times_stored_as_timestamps_keep_their_zone_or_take_the_workspac
         "channel": ["email", "chat"]}), tmp_path / "typed.parquet")
     ws = Workspace.init(tmp_path / "w", settings={"timezone": "America/New_York"})
     result = ingest(ws, "interactions", tmp_path / "typed.parquet")
-    stored = ws.db.execute('SELECT "timestamp", zone_assumed FROM interaction_rows ORDER BY 1').fetchall()
+    stored = ws.db.execute(f'SELECT "timestamp", {code_field("zone_assumed")} FROM interaction_rows ORDER BY 1').fetchall()
     zone = ZoneInfo(tz or "America/New_York")
     assert stored == [(w.replace(tzinfo=zone).astimezone(timezone.utc), tz is None) for w in when]
     assert result.notes["naive_timestamps"] == (2 if tz is None else 0)

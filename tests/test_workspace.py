@@ -119,6 +119,62 @@ def test_a_schema_2_workspace_keeps_its_interactions_when_upgraded(tmp_path, mon
     opened.close()
 
 
+def _rows(w):
+    return sorted(map(repr, w.db.execute("SELECT * FROM interactions").fetchall()))
+
+
+def _version(w):
+    return w.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+
+
+def _zones(w):
+    """Each stored row's "zone assumed" flag, in the order of their times."""
+    flag = "zone_assumed" if _version(w) in ("3", "4", "5") else schema.code_field("zone_assumed")
+    return w.db.execute(f'SELECT list({flag} ORDER BY "timestamp", sender) FROM interaction_rows').fetchone()[0]
+
+
+def _as_schema_5(w):
+    """Put the workspace's interactions back in the layout of schemas 3 to 5:
+    channel id, kind and "zone assumed" in columns of their own."""
+    db = w.db
+    db.execute("DROP VIEW interactions")
+    db.execute("ALTER TABLE interaction_rows RENAME TO packed")
+    db.execute(next(s for s in schema.MIGRATIONS[3] if s.startswith("CREATE TABLE interaction_rows")))
+    db.execute("ALTER TABLE interaction_rows ALTER COLUMN weight DROP NOT NULL")
+    fields = ", ".join(schema.code_field(f) for f in ("zone_assumed", "channel_id", "kind"))
+    db.execute(f'INSERT INTO interaction_rows SELECT batch_id, "timestamp", {fields}, sender, recipients, weight, '
+               "duration_minutes, context FROM packed ORDER BY rowid")
+    db.execute("DROP TABLE packed")
+    db.execute(schema._INTERACTIONS_VIEW_V5)
+    db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+
+
+def test_a_schema_5_workspace_is_packed_when_opened_to_write_and_reads_the_same(loaded, data):
+    """Schema 6 packs channel id, kind and "zone assumed" into one column, code;
+    the upgrade rewrites the rows, which read exactly as before."""
+    from socialhr.ingest import ingest
+
+    expected, zones = _rows(loaded), _zones(loaded)
+    assert True in zones and False in zones
+    kinds = loaded.db.execute("SELECT DISTINCT kind FROM interactions").fetchall()
+    assert len(kinds) >= 2
+    _as_schema_5(loaded)
+    assert _rows(loaded) == expected and _zones(loaded) == zones
+    loaded.close()
+    # Read-only cannot skip a migration that changes a table: it says what to do.
+    with pytest.raises(WorkspaceError, match="has schema 5 and needs upgrading to 6. Open it once without read-only access"):
+        Workspace.open(loaded.path, read_only=True)
+    writer = Workspace.open(loaded.path)
+    assert _version(writer) == str(schema.SCHEMA_VERSION) and _rows(writer) == expected and _zones(writer) == zones
+    columns = [c for (c,) in writer.db.execute("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_name = 'interaction_rows' ORDER BY ordinal_position").fetchall()]
+    assert columns == ["batch_id", "timestamp", "code", "sender", "recipients", "weight", "duration_minutes", "context"]
+    before = writer.db.execute("SELECT count(*) FROM interactions").fetchone()[0]
+    ingest(writer, "interactions", data / "interactions" / "messages.jsonl")
+    assert writer.db.execute("SELECT count(*) FROM interactions").fetchone()[0] > before
+    writer.close()
+
+
 _SCHEMA_3_VIEW = """CREATE OR REPLACE VIEW interactions AS
     WITH stored AS ({stored}),
     pseudo AS (SELECT id, coalesce(person, token) AS p FROM identities),
@@ -135,23 +191,17 @@ _SCHEMA_3_VIEW = """CREATE OR REPLACE VIEW interactions AS
     LEFT JOIN lists l ON l.rid = n.rid"""
 
 
-def test_a_schema_3_workspace_reads_as_it_is_and_gets_the_faster_view_when_opened_to_write(loaded):
-    def rows(w):
-        return sorted(map(repr, w.db.execute("SELECT * FROM interactions").fetchall()))
-
-    def version(w):
-        return w.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-
-    expected = rows(loaded)
-    loaded.db.execute(_SCHEMA_3_VIEW.format(stored=schema.STORED_INTERACTIONS))
+def test_a_schema_3_workspace_gets_the_faster_view_when_opened_to_write(loaded):
+    expected = _rows(loaded)
+    _as_schema_5(loaded)
+    loaded.db.execute(_SCHEMA_3_VIEW.format(stored=schema._STORED_V5))
     loaded.db.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    assert _rows(loaded) == expected
     loaded.close()
-    # Read-only (status, export): only a view is missing, so it opens as it is.
-    reader = Workspace.open(loaded.path, read_only=True)
-    assert version(reader) == "3" and rows(reader) == expected
-    reader.close()
+    with pytest.raises(WorkspaceError, match="has schema 3 and needs upgrading"):
+        Workspace.open(loaded.path, read_only=True)
     writer = Workspace.open(loaded.path)
-    assert version(writer) == str(schema.SCHEMA_VERSION) and rows(writer) == expected
+    assert _version(writer) == str(schema.SCHEMA_VERSION) and _rows(writer) == expected
     view = writer.db.execute("SELECT sql FROM duckdb_views() WHERE view_name = 'interactions'").fetchone()[0]
     assert "len(recipients) <> 1" in view.replace("(recipients) != 1", "(recipients) <> 1")
     writer.close()
@@ -159,35 +209,28 @@ def test_a_schema_3_workspace_reads_as_it_is_and_gets_the_faster_view_when_opene
 
 def test_a_schema_4_workspace_keeps_its_stored_weights_and_stores_defaults_as_null_after_upgrade(loaded, data):
     """Schema 5 stores the default weight (1 / number of recipients) as null; rows
-    stored before with their weights read the same, read-only or upgraded."""
+    stored before with their weights read the same once upgraded."""
     from socialhr.ingest import ingest
-
-    def rows(w):
-        return sorted(map(repr, w.db.execute("SELECT * FROM interactions").fetchall()))
-
-    def version(w):
-        return w.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
 
     def nullable(w):
         return w.db.execute("SELECT is_nullable FROM information_schema.columns "
                             "WHERE table_name = 'interaction_rows' AND column_name = 'weight'").fetchone()[0]
 
-    expected = rows(loaded)
+    expected = _rows(loaded)
     assert loaded.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] > 0
     # Back to schema 4: every weight stored, NOT NULL, and the view that read them as stored.
+    _as_schema_5(loaded)
     db = loaded.db
     db.execute("UPDATE interaction_rows SET weight = 1.0 / len(recipients) WHERE weight IS NULL")
     db.execute("ALTER TABLE interaction_rows ALTER COLUMN weight SET NOT NULL")
-    old_stored = schema.STORED_INTERACTIONS.replace("coalesce(r.weight, 1.0 / len(r.recipients)) AS weight", "r.weight")
-    assert old_stored != schema.STORED_INTERACTIONS
-    db.execute(schema.INTERACTIONS_VIEW.replace(schema.STORED_INTERACTIONS, old_stored))
+    old_stored = schema._STORED_V5.replace("coalesce(r.weight, 1.0 / len(r.recipients)) AS weight", "r.weight")
+    assert old_stored != schema._STORED_V5
+    db.execute(schema._INTERACTIONS_VIEW_V5.replace(schema._STORED_V5, old_stored))
     db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+    assert nullable(loaded) == "NO" and _rows(loaded) == expected
     loaded.close()
-    reader = Workspace.open(loaded.path, read_only=True)
-    assert version(reader) == "4" and nullable(reader) == "NO" and rows(reader) == expected
-    reader.close()
     writer = Workspace.open(loaded.path)
-    assert version(writer) == str(schema.SCHEMA_VERSION) and nullable(writer) == "YES" and rows(writer) == expected
+    assert _version(writer) == str(schema.SCHEMA_VERSION) and nullable(writer) == "YES" and _rows(writer) == expected
     assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] == 0
     ingest(writer, "interactions", data / "interactions" / "messages.jsonl")
     assert writer.db.execute("SELECT count(*) FROM interaction_rows WHERE weight IS NULL").fetchone()[0] > 0

@@ -42,7 +42,7 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..lists import rechunked
-from ..schema import KINDS
+from ..schema import KINDS, code_field, code_sql
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
 from .identity import IdentityResolver
@@ -88,7 +88,7 @@ def import_interactions(
             progress(0, src.total_rows)
         try:
             ws.db.execute("SET TimeZone = ?", [ws.settings["timezone"]])
-            rows, resolver = _import_rows(ws, src, batch, progress)
+            rows, resolver, naive_possible = _import_rows(ws, src, batch, progress)
         finally:
             ws.db.execute("SET TimeZone = 'UTC'")
         if progress:
@@ -97,7 +97,8 @@ def import_interactions(
         resolver.flush()
         batch.rows_read = rows
         batch.rows_imported = rows
-        naive = ws.db.execute("SELECT count_if(zone_assumed) FROM interaction_rows WHERE batch_id = ?", [batch.batch_id]).fetchone()[0]
+        naive = ws.db.execute(f"SELECT count_if({code_field('zone_assumed')}) FROM interaction_rows WHERE batch_id = ?",
+                              [batch.batch_id]).fetchone()[0] if naive_possible else 0
         batch.notes.update(
             {
                 "kinds": kinds_stored(ws.db, batch.batch_id),
@@ -128,8 +129,9 @@ _CHUNK_ROWS = 1 << 20
 _MAP_ROWS = 1 << 17
 
 
-def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver]:
-    """Read, pseudonymise, check and insert every row; returns the row count.
+def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver, bool]:
+    """Read, pseudonymise, check and insert every row; returns the row count,
+    the resolver, and whether any time was left to DuckDB (so may lack an offset).
 
     Three stages overlap: a thread reads the file's next group of batches,
     another maps the identifiers of the group before (:func:`_stage`) and
@@ -140,6 +142,7 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     resolver = IdentityResolver(ws, batch.batch_id)
     channels = _Channels(ws.db)
     offset = 0
+    naive_possible = False
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \
             ThreadPoolExecutor(1, thread_name_prefix="socialhr-stage") as staging:
         groups = _read_ahead(reading, _gathered(src.batches(), _MAP_ROWS))
@@ -148,9 +151,10 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
             # DuckDB reads the table from this local variable by its name. (A
             # table registered by name stays referenced until the transaction
             # ends, so memory would grow with the file.)
+            naive_possible |= _zone_assumed(_staged_rows.schema) != "false"
             try:
                 ws.db.execute(_insert_sql(_staged_rows.schema, ws.settings["broadcast_threshold"], channels.meeting,
-                                          "_staged_rows"), [batch.batch_id])
+                                          "_staged_rows", checked=_checked(_staged_rows)), [batch.batch_id])
             except duckdb.Error as e:
                 problem = _explain(e, src, _staged_rows, offset)
                 batch.abort()
@@ -161,7 +165,7 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
                 progress(offset, src.total_rows)
     if offset == 0:
         raise _no_rows(src)
-    return offset, resolver
+    return offset, resolver, naive_possible
 
 
 def _read_ahead(pool: ThreadPoolExecutor, items: Iterator):
@@ -304,11 +308,28 @@ def _zone_assumed(schema: pa.Schema) -> str:
             f"ELSE NOT regexp_matches({ts}, '(Z|z|[+-]\\d\\d(:?\\d\\d)?)$') END")
 
 
-def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str) -> str:
+def _checked(staged: pa.Table) -> set[str]:
+    """The required fields whose every value in ``staged`` Arrow has already
+    found good (no missing sender, channel or time, at least one recipient;
+    times parsed), from counts Arrow keeps or takes a moment to make, so
+    that the INSERT need not check them row by row."""
+    ok = {name for name, col in (("sender", "sid"), ("channel", "cid")) if staged.column(col).null_count == 0}
+    times = staged.column("timestamp")
+    if pa.types.is_timestamp(times.type) and times.null_count == 0:
+        ok.add("timestamp")
+    rid = staged.column("rid")
+    if rid.null_count == 0 and (pc.min(pc.list_value_length(rid)).as_py() or 0) > 0:
+        ok.add("recipients")
+    return ok
+
+
+def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str,
+                checked: set[str] = frozenset()) -> str:
     """One INSERT into ``interaction_rows`` from ``source``, which has the raw
     ``timestamp`` (and ``kind``, ``weight``, ``duration_minutes``, ``context``
     when present), ``cid`` (channel id), ``sid`` (sender id), ``rid`` (recipient
-    ids) and ``__row``. Every value is checked; a bad one raises naming its row."""
+    ids) and ``__row``. Every value is checked, except those of the fields in
+    ``checked`` (:func:`_checked`); a bad one raises naming its row."""
     has = set(schema.names)
     ts = 'TRY_CAST("timestamp" AS TIMESTAMPTZ)'
     meeting = ", ".join(str(int(i)) for i in meeting_channels)
@@ -319,14 +340,17 @@ def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: l
         codes = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(KINDS))
         kind = f"CASE WHEN {k} IS NULL THEN {default_kind} ELSE CASE {k} {codes} ELSE {_fail('kind')} END END"
     broadcast = KINDS.index("broadcast")
+    def required(field: str, value: str, bad: str) -> str:
+        return value if field in checked else f"CASE WHEN {bad} THEN {_fail(field)} ELSE {value} END"
+
     columns = {
         "batch_id": "?",
-        '"timestamp"': f"CASE WHEN ts IS NULL THEN {_fail('timestamp')} ELSE ts END",
-        "zone_assumed": _zone_assumed(schema),
-        "channel_id": f"CASE WHEN cid IS NULL THEN {_fail('channel')} ELSE cid END",
-        "kind": f"CASE WHEN n > {int(broadcast_threshold)} THEN {broadcast} ELSE {kind} END",
-        "sender": f"CASE WHEN sid IS NULL THEN {_fail('sender')} ELSE sid END",
-        "recipients": f"CASE WHEN coalesce(n, 0) = 0 THEN {_fail('recipients')} ELSE rid END",
+        '"timestamp"': required("timestamp", "ts", "ts IS NULL"),
+        "code": code_sql(required("channel", "cid", "cid IS NULL"),
+                         f"CASE WHEN n > {int(broadcast_threshold)} THEN {broadcast} ELSE {kind} END",
+                         _zone_assumed(schema)),
+        "sender": required("sender", "sid", "sid IS NULL"),
+        "recipients": required("recipients", "rid", "coalesce(n, 0) = 0"),
     }
     # Optional columns the file lacks are left out, to take their default,
     # null (for weight: 1 / n, schema 5): cheaper for DuckDB than a column of

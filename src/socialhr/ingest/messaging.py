@@ -3,8 +3,8 @@
 The connectors parse their formats in Python, resolve identifiers to
 pseudonyms as they go, and hand each interaction to an :class:`InteractionSink`,
 which buffers columns, turns them into Arrow batches and inserts them into
-``interaction_rows`` (pseudonyms as identity ids, channels as channel ids,
-kinds as codes; the view ``interactions`` shows them as before) with one SQL
+``interaction_rows`` (pseudonyms as identity ids, a channel id and a kind
+code packed in ``code``; the view ``interactions`` shows them as before) with one SQL
 statement per batch, so memory stays flat.
 
 The rules the tabular importer applies (:mod:`.interactions`) hold here too:
@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from ..errors import InputError
-from ..schema import KINDS
+from ..schema import KINDS, code_field, code_sql
 from ..workspace import Workspace
 from .identity import IdentityResolver
 
@@ -48,8 +48,8 @@ _STAGE_SCHEMA = pa.schema([
 ])
 
 # Named columns, so a later migration that adds one does not shift these inserts.
-_TARGET = '(batch_id, "timestamp", channel_id, kind, sender, recipients, weight, duration_minutes, context)'
-_COLUMNS = '?, ts, channel, kind, sender, recipients, weight, duration_minutes, context'
+_TARGET = '(batch_id, "timestamp", code, sender, recipients, weight, duration_minutes, context)'
+_COLUMNS = f'?, ts, {code_sql("channel", "kind")}, sender, recipients, weight, duration_minutes, context'
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -71,7 +71,8 @@ def channel_ids(db, names: Iterable[str]) -> dict[str, int]:
 def kinds_stored(db, batch_id: int) -> dict[str, int]:
     """Rows of one batch by kind."""
     return {KINDS[k]: n for k, n in db.execute(
-        "SELECT kind, count(*) FROM interaction_rows WHERE batch_id = ? GROUP BY kind ORDER BY kind", [batch_id]).fetchall()}
+        f"SELECT {code_field('kind')} AS k, count(*) FROM interaction_rows WHERE batch_id = ? GROUP BY k ORDER BY k",
+        [batch_id]).fetchall()}
 
 
 class InteractionSink:

@@ -41,7 +41,7 @@ import ibis
 import pyarrow as pa
 
 from ..errors import SocialHRError
-from ..schema import KINDS, STORED_INTERACTIONS
+from ..schema import KINDS, STORED_INTERACTIONS, code_field
 from .windows import Window
 
 ALL_CHANNELS = "all"
@@ -197,7 +197,7 @@ def data_span(db: Any) -> tuple[dt.date, dt.date] | None:
     row = db.execute(
         f"""SELECT min(d0), max(d1) FROM (
              SELECT min(CAST("timestamp" AS DATE)) AS d0, max(CAST("timestamp" AS DATE)) AS d1
-               FROM interaction_rows WHERE kind <> {KINDS.index("broadcast")}
+               FROM interaction_rows WHERE {code_field("kind")} <> {KINDS.index("broadcast")}
              UNION ALL
              SELECT min(coalesce(period_start, period_end)), max(coalesce(period_end, period_start)) FROM ties)"""
     ).fetchone()
