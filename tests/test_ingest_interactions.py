@@ -304,36 +304,47 @@ def test_every_way_in_reads_every_optional_column_alike(tmp_path, data, monkeypa
     assert results["csv"][-1] == ([False, False, True, False, False],)
 
 
-@pytest.mark.parametrize("way", ["csv", "parquet in small dictionary-encoded row groups"])
-def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothing_is_stored(tmp_path, data, monkeypatch, way):
-    """A bad value in a later chunk: the rows of earlier chunks are undone, and
-    the line counts every row before it."""
+def _fifth_row_error(tmp_path, data, monkeypatch, way: str, bad: str) -> str:
+    """Import ``bad`` (KNOWN with its fifth row spoiled) as CSV or as Parquet in
+    row groups of two, mapped one batch and inserted two at a time, so the
+    spoiled row comes after rows already inserted; check that nothing stayed
+    stored, and return the error the user sees."""
     import pyarrow.parquet as pq
 
     import socialhr.ingest.interactions as interactions
     from socialhr.errors import InputError
 
+    assert bad != KNOWN
     ws = Workspace.init(tmp_path / "w")
     ingest(ws, "roster", data / "roster" / "workday.csv")
     before = ws.counts()
-    bad = KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z")  # the fifth row
     monkeypatch.setattr(interactions, "_MAP_ROWS", 1)
     monkeypatch.setattr(interactions, "_CHUNK_ROWS", 2)
     if way == "csv":
         (path := tmp_path / "bad.csv").write_text(bad)
-        where = "bad.csv, line 6"
     else:
         pq.write_table(_as_table(bad), path := tmp_path / "bad.parquet", row_group_size=2)
-        where = "bad.parquet, row 5"
     with pytest.raises(InputError) as e:
         ingest(ws, "interactions", path)
-    assert str(e.value).startswith(f"{where}, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
     assert ws.db.execute("SELECT count(*) FROM interaction_rows").fetchone()[0] == 0
     assert ws.counts() == before
     ws.close()
+    return str(e.value)
 
 
-@pytest.mark.parametrize("way", ["csv", "parquet in small dictionary-encoded row groups"])
+_FIFTH = {"csv": "bad.csv, line 6", "parquet in small dictionary-encoded row groups": "bad.parquet, row 5"}
+
+
+@pytest.mark.parametrize("way", list(_FIFTH))
+def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothing_is_stored(tmp_path, data, monkeypatch, way):
+    """A bad value in a later chunk: the rows of earlier chunks are undone, and
+    the line counts every row before it."""
+    bad = KNOWN.replace("2026-07-01T09:20:00Z", "2026-07-01T25:20:00Z")  # the fifth row
+    message = _fifth_row_error(tmp_path, data, monkeypatch, way, bad)
+    assert message.startswith(f"{_FIFTH[way]}, field 'timestamp': not a timestamp: '2026-07-01T25:20:00Z'.")
+
+
+@pytest.mark.parametrize("way", list(_FIFTH))
 @pytest.mark.parametrize("fifth_row, field, message", [
     ("2026-07-01T09:20:00Z,,;E005,chat", "sender", "the sender is empty"),
     ("2026-07-01T09:20:00Z,E004,;E005, ", "channel", "the channel is empty"),
@@ -342,29 +353,9 @@ def test_a_bad_value_after_rows_already_inserted_is_named_by_its_line_and_nothin
 def test_a_missing_required_value_in_a_later_chunk_is_named_by_its_line(tmp_path, data, monkeypatch, way, fifth_row, field, message):
     """Arrow's counts let the INSERT skip checks a chunk does not need; a chunk
     with a missing value is still checked row by row, and named."""
-    import pyarrow.parquet as pq
-
-    import socialhr.ingest.interactions as interactions
-    from socialhr.errors import InputError
-
-    ws = Workspace.init(tmp_path / "w")
-    ingest(ws, "roster", data / "roster" / "workday.csv")
-    before = ws.counts()
     bad = KNOWN.replace("2026-07-01T09:20:00Z,E004,;E005,chat", fifth_row)
-    assert bad != KNOWN
-    monkeypatch.setattr(interactions, "_MAP_ROWS", 1)
-    monkeypatch.setattr(interactions, "_CHUNK_ROWS", 2)
-    if way == "csv":
-        (path := tmp_path / "bad.csv").write_text(bad)
-        where = "bad.csv, line 6"
-    else:
-        pq.write_table(_as_table(bad), path := tmp_path / "bad.parquet", row_group_size=2)
-        where = "bad.parquet, row 5"
-    with pytest.raises(InputError) as e:
-        ingest(ws, "interactions", path)
-    assert str(e.value).startswith(f"{where}, field '{field}': {message}.")
-    assert ws.counts() == before
-    ws.close()
+    got = _fifth_row_error(tmp_path, data, monkeypatch, way, bad)
+    assert got.startswith(f"{_FIFTH[way]}, field '{field}': {message}.")
 
 
 @pytest.mark.parametrize("with_null", [False, True])
