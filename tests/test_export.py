@@ -105,7 +105,7 @@ def test_an_empty_table_exports_its_columns(ws, tmp_path):
 def test_a_recipient_id_without_identity_is_left_out_as_in_the_view(loaded, tmp_path):
     loaded.db.execute(
         "INSERT INTO interaction_rows SELECT batch_id, \"timestamp\" + INTERVAL 1 DAY, code, sender, "
-        "[recipients[1], 999999], weight, duration_minutes, context FROM interaction_rows LIMIT 1"
+        "[recipients[1], 999999], weight, duration_minutes, context_id FROM interaction_rows LIMIT 1"
     )
     view = _view(loaded)
     export_table(loaded, "interactions", tmp_path / "i.parquet")

@@ -461,3 +461,31 @@ def test_parquet_times_stored_as_timestamps_keep_their_zone_or_take_the_workspac
     assert stored == [(w.replace(tzinfo=zone).astimezone(timezone.utc), tz is None) for w in when]
     assert result.notes["naive_timestamps"] == (2 if tz is None else 0)
     ws.close()
+
+
+def test_a_context_is_stored_once_however_many_rows_and_batches_name_it(tmp_path, data):
+    """Contexts (threads, meetings) live in ``contexts``, each once; rows refer to
+    them by id and read them back as text, numbers included."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    ws = Workspace.init(tmp_path / "w")
+    ingest(ws, "roster", data / "roster" / "workday.csv")
+    (tmp_path / "a.csv").write_text("timestamp,sender,recipients,channel,context\n"
+                                    "2026-07-02T09:00:00Z,E001,E002,chat,thread-1\n"
+                                    "2026-07-02T09:05:00Z,E002,E001,chat, thread-1 \n"
+                                    "2026-07-02T09:10:00Z,E003,E001,email, \n")
+    ingest(ws, "interactions", tmp_path / "a.csv")
+    pq.write_table(pa.table({"timestamp": ["2026-07-03T09:00:00Z", "2026-07-03T09:05:00Z"], "sender": ["E001", "E002"],
+                             "recipients": ["E002", "E003"], "channel": ["chat", "chat"],
+                             "context": pa.array([42, None], pa.int64())}), tmp_path / "b.parquet")
+    (tmp_path / "c.csv").write_text("timestamp,sender,recipients,channel,context\n"
+                                    "2026-07-04T09:00:00Z,E004,E005,chat,thread-1\n"
+                                    "2026-07-04T09:05:00Z,E005,E004,chat,42\n")
+    ingest(ws, "interactions", tmp_path / "b.parquet")
+    ingest(ws, "interactions", tmp_path / "c.csv")
+    read = ws.db.execute('SELECT context FROM interactions ORDER BY "timestamp"').fetchall()
+    assert read == [("thread-1",), ("thread-1",), (None,), ("42",), (None,), ("thread-1",), ("42",)]
+    stored = ws.db.execute("SELECT context_id, context, batch_id FROM contexts ORDER BY context_id").fetchall()
+    assert stored == [(1, "thread-1", 2), (2, "42", 3)]
+    ws.close()

@@ -135,25 +135,36 @@ def _zones(w):
 
 def _as_schema_5(w):
     """Put the workspace's interactions back in the layout of schemas 3 to 5:
-    channel id, kind and "zone assumed" in columns of their own."""
+    channel id, kind and "zone assumed" in columns of their own, the context's text on each row."""
     db = w.db
     db.execute("DROP VIEW interactions")
     db.execute("ALTER TABLE interaction_rows RENAME TO packed")
     db.execute(next(s for s in schema.MIGRATIONS[3] if s.startswith("CREATE TABLE interaction_rows")))
     db.execute("ALTER TABLE interaction_rows ALTER COLUMN weight DROP NOT NULL")
-    fields = ", ".join(schema.code_field(f) for f in ("zone_assumed", "channel_id", "kind"))
-    db.execute(f'INSERT INTO interaction_rows SELECT batch_id, "timestamp", {fields}, sender, recipients, weight, '
-               "duration_minutes, context FROM packed ORDER BY rowid")
+    fields = ", ".join(schema.code_field(f, "p") for f in ("zone_assumed", "channel_id", "kind"))
+    db.execute(f'INSERT INTO interaction_rows SELECT p.batch_id, p."timestamp", {fields}, p.sender, p.recipients, p.weight, '
+               "p.duration_minutes, x.context FROM packed p LEFT JOIN contexts x ON x.context_id = p.context_id ORDER BY p.rowid")
     db.execute("DROP TABLE packed")
+    db.execute("DROP TABLE contexts")
     db.execute(schema._INTERACTIONS_VIEW_V5)
     db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
 
 
-def test_a_schema_5_workspace_is_packed_when_opened_to_write_and_reads_the_same(loaded, data):
-    """Schema 6 packs channel id, kind and "zone assumed" into one column, code;
-    the upgrade rewrites the rows, which read exactly as before."""
+def test_a_schema_5_workspace_is_packed_when_opened_to_write_and_reads_the_same(loaded, data, tmp_path):
+    """Schema 6 packs channel id, kind and "zone assumed" into one column, code,
+    and keeps each context once, in contexts; the upgrade rewrites the rows,
+    which read exactly as before."""
     from socialhr.ingest import ingest
 
+    (tmp_path / "threads.csv").write_text(
+        "timestamp,sender,recipients,channel,context\n"
+        "2026-07-02T09:00:00Z,E001,E002,chat,thread-1\n"
+        "2026-07-02T09:05:00Z,E002,E001,chat, thread-1 \n"
+        "2026-07-02T09:10:00Z,E003,E001,email,\n"
+        "2026-07-02T09:15:00Z,E001,E003,email,thread-2\n")
+    ingest(loaded, "interactions", tmp_path / "threads.csv")
+    contexts = loaded.db.execute("SELECT context, count(*) FROM interactions WHERE context IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
+    assert contexts == [("thread-1", 2), ("thread-2", 1)]
     expected, zones = _rows(loaded), _zones(loaded)
     assert True in zones and False in zones
     kinds = loaded.db.execute("SELECT DISTINCT kind FROM interactions").fetchall()
@@ -166,9 +177,10 @@ def test_a_schema_5_workspace_is_packed_when_opened_to_write_and_reads_the_same(
         Workspace.open(loaded.path, read_only=True)
     writer = Workspace.open(loaded.path)
     assert _version(writer) == str(schema.SCHEMA_VERSION) and _rows(writer) == expected and _zones(writer) == zones
+    assert writer.db.execute("SELECT context FROM contexts ORDER BY context_id").fetchall() == [("thread-1",), ("thread-2",)]
     columns = [c for (c,) in writer.db.execute("SELECT column_name FROM information_schema.columns "
                                                "WHERE table_name = 'interaction_rows' ORDER BY ordinal_position").fetchall()]
-    assert columns == ["batch_id", "timestamp", "code", "sender", "recipients", "weight", "duration_minutes", "context"]
+    assert columns == ["batch_id", "timestamp", "code", "sender", "recipients", "weight", "duration_minutes", "context_id"]
     before = writer.db.execute("SELECT count(*) FROM interactions").fetchone()[0]
     ingest(writer, "interactions", data / "interactions" / "messages.jsonl")
     assert writer.db.execute("SELECT count(*) FROM interactions").fetchone()[0] > before

@@ -16,7 +16,7 @@ column and only its distinct values are hashed and looked up.
 
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,7 @@ from ..lists import kept, parents, rechunked, split_in_place, with_values, witho
 from ..lists import values as list_values
 from ..privacy import classify, normalise
 from ..workspace import Workspace
+from .lookup import Lookup
 
 
 # Between identifiers in one text value (recipients).
@@ -55,8 +56,8 @@ class IdentityResolver:
         self._roster = {p for (p,) in ws.db.execute("SELECT DISTINCT person FROM people_history").fetchall()}
         # Every raw value looked up in bulk so far, with its id: whole values,
         # and pieces of lists split in place (see id_lists_of).
-        self._values = _Seen(self._id_of_raw)
-        self._pieces = _Seen(lambda v: self._id_of_raw(v[1:] if v.startswith(SEPARATOR) else v))
+        self._values = Lookup(lambda new: self._ids_of_raw(new.to_pylist()))
+        self._pieces = Lookup(lambda new: self._ids_of_raw(v[1:] if v.startswith(SEPARATOR) else v for v in new.to_pylist()))
 
     def resolve(self, raw: str | None, kind: str | None = None) -> str | None:
         """The pseudonym for one raw identifier (None for empty)."""
@@ -132,8 +133,9 @@ class IdentityResolver:
             return pc.take(self._values.ids_of(arr.dictionary), arr.indices)
         return self._values.ids_of(arr)
 
-    def _id_of_raw(self, raw: str) -> int | None:
-        return None if (p := self.resolve(raw)) is None else self.id_of(p)
+    def _ids_of_raw(self, raws: Iterable[str]) -> pa.Array:
+        """Identity ids for raw values met for the first time: normalised, pseudonymised and recorded in Python."""
+        return pa.array([None if (p := self.resolve(raw)) is None else self.id_of(p) for raw in raws], pa.int32())
 
     def id_lists_of(self, arr: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
         """Raw identifiers separated by ``;`` (or lists of them) to sets of
@@ -211,28 +213,6 @@ class IdentityResolver:
             self.ws.db.unregister("_new_identities")
         self.ws.vault.add_identities((t, kind, raw) for t, (kind, raw, _, _) in self.new.items() if raw is not None)
         self.new.clear()
-
-
-class _Seen:
-    """Raw values met so far and their identity ids, as Arrow arrays: a
-    column is looked up with one hash look-up in C, and only values not met
-    before go to ``resolve_new`` (Python: normalise, HMAC, record)."""
-
-    def __init__(self, resolve_new: Callable[[str], int | None]):
-        self.resolve_new = resolve_new
-        self.values = pa.array([], pa.string())
-        self.ids = pa.array([], pa.int32())
-
-    def ids_of(self, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-        if not pa.types.is_string(values.type):
-            values = pc.cast(values, pa.string())
-        at = pc.index_in(values, value_set=self.values)
-        if at.null_count > values.null_count:  # (a missing value is null in both) some not met before
-            new = pc.unique(pc.filter(values, pc.and_(pc.is_null(at), pc.is_valid(values))))
-            self.values = pa.concat_arrays([self.values, new])
-            self.ids = pa.concat_arrays([self.ids, pa.array([self.resolve_new(v) for v in new.to_pylist()], pa.int32())])
-            at = pc.index_in(values, value_set=self.values)
-        return pc.take(self.ids, at)
 
 
 def _is_text(t: pa.DataType) -> bool:

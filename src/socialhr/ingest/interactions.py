@@ -45,6 +45,7 @@ from ..lists import rechunked
 from ..schema import KINDS, code_field, code_sql
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
+from .contexts import Contexts
 from .identity import IdentityResolver
 from .messaging import channel_ids, kinds_stored
 from .tabular import open_table
@@ -140,13 +141,14 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     the line.
     """
     resolver = IdentityResolver(ws, batch.batch_id)
+    contexts = Contexts(ws.db, batch.batch_id)
     channels = _Channels(ws.db)
     offset = 0
     naive_possible = False
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \
             ThreadPoolExecutor(1, thread_name_prefix="socialhr-stage") as staging:
         groups = _read_ahead(reading, _gathered(src.batches(), _MAP_ROWS))
-        for staged in _read_ahead(staging, _gathered(_staged(groups, resolver), _CHUNK_ROWS)):
+        for staged in _read_ahead(staging, _gathered(_staged(groups, resolver, contexts), _CHUNK_ROWS)):
             _staged_rows = staged.append_column("cid", channels.ids(staged.column("channel"))).drop_columns(["channel"])
             # DuckDB reads the table from this local variable by its name. (A
             # table registered by name stays referenced until the transaction
@@ -165,6 +167,7 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
                 progress(offset, src.total_rows)
     if offset == 0:
         raise _no_rows(src)
+    contexts.flush()
     return offset, resolver, naive_possible
 
 
@@ -197,30 +200,43 @@ def _joined(items: list) -> pa.Table:
     return pa.Table.from_batches(items) if isinstance(items[0], pa.RecordBatch) else pa.concat_tables(items)
 
 
-def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver) -> Iterator[pa.Table]:
+def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver, contexts: Contexts) -> Iterator[pa.Table]:
     """Each group of batches as :func:`_stage` makes it, with its rows' indexes in the file."""
     offset = 0
     for group in groups:
-        yield _stage(group, resolver, offset)
+        yield _stage(group, resolver, contexts, offset)
         offset += group.num_rows
 
 
-def _stage(group: pa.Table, resolver: IdentityResolver, offset: int) -> pa.Table:
+def _stage(group: pa.Table, resolver: IdentityResolver, contexts: Contexts, offset: int) -> pa.Table:
     """One group of the file's batches as read, with the sender and recipients
-    as identity ids (``sid``, ``rid``), the channel dictionary-encoded, times
-    parsed where Arrow can (:func:`_parsed_times`), and each row's index
-    (``__row``). The group is mapped as a whole: each column is looked up
-    with one hash table of the values met so far, not one per batch (about
-    0.4 CPU s less per column of ten million values in 4 MB CSV blocks); its
-    batches' boundaries are kept."""
-    cols = {name: group.column(name) for name in group.schema.names if name not in ("sender", "recipients", "channel")}
+    as identity ids (``sid``, ``rid``), the context as a context id
+    (``context_id``), the channel dictionary-encoded, times parsed where
+    Arrow can (:func:`_parsed_times`), and each row's index (``__row``). The
+    group is mapped as a whole: each column is looked up with one hash table
+    of the values met so far, not one per batch (about 0.4 CPU s less per
+    column of ten million values in 4 MB CSV blocks); its batches'
+    boundaries are kept."""
+    cols = {name: group.column(name) for name in group.schema.names if name not in ("sender", "recipients", "channel", "context")}
     cols["timestamp"] = _parsed_times(cols["timestamp"])
+    if "context" in group.schema.names:
+        cols["context_id"] = contexts.ids_of(_trimmed(group.column("context")))
     channel = group.column("channel")
     cols["channel"] = channel if pa.types.is_dictionary(channel.type) else pc.dictionary_encode(channel)
     cols["sid"] = resolver.ids_of(group.column("sender"))
     cols["rid"] = resolver.id_lists_of(group.column("recipients"))
     cols["__row"] = rechunked(pa.array(np.arange(offset, offset + group.num_rows, dtype=np.int64)), channel)
     return pa.table(cols)
+
+
+def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Values as text, spaces trimmed, a blank one missing (as in CSV); a
+    dictionary-encoded column by its dictionary."""
+    if pa.types.is_dictionary(column.type):
+        return pa.chunked_array([pa.DictionaryArray.from_arrays(c.indices, _trimmed(pa.chunked_array([c.dictionary])).combine_chunks())
+                                 for c in column.chunks])
+    text = pc.utf8_trim(column if pa.types.is_string(column.type) else pc.cast(column, pa.string()), " ")
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
 
 
 def _parsed_times(column: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -326,7 +342,7 @@ def _checked(staged: pa.Table) -> set[str]:
 def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str,
                 checked: set[str] = frozenset()) -> str:
     """One INSERT into ``interaction_rows`` from ``source``, which has the raw
-    ``timestamp`` (and ``kind``, ``weight``, ``duration_minutes``, ``context``
+    ``timestamp`` (and ``kind``, ``weight``, ``duration_minutes``, ``context_id``
     when present), ``cid`` (channel id), ``sid`` (sender id), ``rid`` (recipient
     ids) and ``__row``. Every value is checked, except those of the fields in
     ``checked`` (:func:`_checked`); a bad one raises naming its row."""
@@ -364,8 +380,8 @@ def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: l
         d = f"TRY_CAST({raw} AS DOUBLE)"
         columns["duration_minutes"] = (f"CASE WHEN {raw} IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 "
                                        f"THEN {_fail('duration_minutes')} ELSE {d} END")
-    if "context" in has:
-        columns["context"] = f"CAST({_value('context', schema)} AS VARCHAR)"
+    if "context_id" in has:
+        columns["context_id"] = "context_id"
     # Each derived value is computed once in the inner query, then checked.
     return f"""
         INSERT INTO interaction_rows ({", ".join(columns)})

@@ -32,6 +32,7 @@ import pyarrow as pa
 from ..errors import InputError
 from ..schema import KINDS, code_field, code_sql
 from ..workspace import Workspace
+from .contexts import Contexts
 from .identity import IdentityResolver
 
 _STAGE_SCHEMA = pa.schema([
@@ -43,13 +44,13 @@ _STAGE_SCHEMA = pa.schema([
     ("recipients", pa.list_(pa.int32())),
     ("weight", pa.float64()),
     ("duration_minutes", pa.float64()),
-    ("context", pa.string()),
+    ("context_id", pa.int32()),
     ("key", pa.int64()),
 ])
 
 # Named columns, so a later migration that adds one does not shift these inserts.
-_TARGET = '(batch_id, "timestamp", code, sender, recipients, weight, duration_minutes, context)'
-_COLUMNS = f'?, ts, {code_sql("channel", "kind")}, sender, recipients, weight, duration_minutes, context'
+_TARGET = '(batch_id, "timestamp", code, sender, recipients, weight, duration_minutes, context_id)'
+_COLUMNS = f'?, ts, {code_sql("channel", "kind")}, sender, recipients, weight, duration_minutes, context_id'
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -100,6 +101,7 @@ class InteractionSink:
         self.resolver = resolver
         self._own_resolver = resolver is None
         self._channels: dict[str, int] = {}
+        self._contexts: Contexts | None = None
         self.threshold = int(threshold)
         self.dedupe = dedupe
         self.chunk = chunk
@@ -151,6 +153,10 @@ class InteractionSink:
         missing = set(self._channel) - self._channels.keys()
         if missing:
             self._channels.update(channel_ids(self.ws.db, missing))
+        if self._contexts is None:
+            self._contexts = Contexts(self.ws.db, self.batch_id)
+        contexts = self._contexts.ids_of(pa.array(self._context, pa.string()))
+        self._contexts.flush()
         table = pa.Table.from_arrays([
             pa.array(range(self.rows, self.rows + n), pa.int64()),
             pa.array(self._ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
@@ -160,7 +166,7 @@ class InteractionSink:
             self.resolver.id_lists(pa.array(self._recipients, pa.list_(pa.string()))),
             pa.array(self._weight, pa.float64()),
             pa.array(self._duration, pa.float64()),
-            pa.array(self._context, pa.string()),
+            contexts,
             pa.array(self._key, pa.int64()),
         ], schema=_STAGE_SCHEMA)
         db = self.ws.db
