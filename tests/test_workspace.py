@@ -253,3 +253,18 @@ def test_read_only_cannot_skip_a_migration_that_changes_tables(ws, probe_migrati
     current = probe_migration
     with pytest.raises(WorkspaceError, match=f"has schema {current} and needs upgrading to {current + 1}"):
         Workspace.open(ws.path, read_only=True)
+
+
+def test_code_packs_channel_kind_and_zone_and_reads_them_back_in_sql_and_python():
+    import duckdb
+
+    cases = [(c, k, z) for c in (1, 2, 17, 255, 32767) for k in range(len(schema.KINDS)) for z in (False, True)]
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, c SMALLINT, k UTINYINT, z BOOLEAN)")
+    con.executemany("INSERT INTO t VALUES (?, ?, ?, ?)", [(i, *case) for i, case in enumerate(cases)])
+    got = con.execute(
+        "SELECT " + ", ".join(schema.code_field(f) for f in ("channel_id", "kind", "zone_assumed")) + ", code "
+        f"FROM (SELECT {schema.code_sql('c', 'k', 'z')} AS code, i FROM t) ORDER BY i").fetchall()
+    assert [r[:3] for r in got] == cases
+    assert [schema.unpacked(r[3]) for r in got] == cases
+    assert len({r[3] for r in got}) == len(cases)

@@ -154,6 +154,11 @@ def code_field(name: str, table: str = "") -> str:
     return _CODE_FIELDS[name].format(t=f"{table}." if table else "")
 
 
+def unpacked(code: int) -> tuple[int, int, bool]:
+    """The channel id, kind code and "zone assumed" flag packed in one ``code`` (as :func:`code_field` reads them in SQL)."""
+    return code >> 4, (code >> 1) & 7, bool(code & 1)
+
+
 def code_sql(channel_id: str, kind: str, zone_assumed: str = "false") -> str:
     """SQL for ``interaction_rows.code`` from SQL for its three fields."""
     # (Parenthesised: DuckDB, like PostgreSQL, gives <<, >>, & and | one precedence.)

@@ -42,12 +42,12 @@ import pyarrow.compute as pc
 
 from ..errors import InputError
 from ..lists import rechunked
-from ..schema import KINDS, code_field, code_sql
+from ..schema import KINDS, code_sql
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
 from .contexts import Contexts
 from .identity import IdentityResolver
-from .messaging import channel_ids, kinds_stored
+from .messaging import channel_ids, stored_counts
 from .tabular import open_table
 
 REQUIRED = ["timestamp", "sender", "recipients", "channel"]
@@ -89,7 +89,7 @@ def import_interactions(
             progress(0, src.total_rows)
         try:
             ws.db.execute("SET TimeZone = ?", [ws.settings["timezone"]])
-            rows, resolver, naive_possible = _import_rows(ws, src, batch, progress)
+            rows, resolver = _import_rows(ws, src, batch, progress)
         finally:
             ws.db.execute("SET TimeZone = 'UTC'")
         if progress:
@@ -98,11 +98,10 @@ def import_interactions(
         resolver.flush()
         batch.rows_read = rows
         batch.rows_imported = rows
-        naive = ws.db.execute(f"SELECT count_if({code_field('zone_assumed')}) FROM interaction_rows WHERE batch_id = ?",
-                              [batch.batch_id]).fetchone()[0] if naive_possible else 0
+        kinds, naive = stored_counts(ws.db, batch.batch_id)
         batch.notes.update(
             {
-                "kinds": kinds_stored(ws.db, batch.batch_id),
+                "kinds": kinds,
                 "new_identities": new_identities,
                 "naive_timestamps": naive,
                 "timezone_assumed": ws.settings["timezone"] if naive else None,
@@ -130,9 +129,8 @@ _CHUNK_ROWS = 1 << 20
 _MAP_ROWS = 1 << 17
 
 
-def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver, bool]:
-    """Read, pseudonymise, check and insert every row; returns the row count,
-    the resolver, and whether any time was left to DuckDB (so may lack an offset).
+def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, IdentityResolver]:
+    """Read, pseudonymise, check and insert every row; returns the row count and the resolver.
 
     Three stages overlap: a thread reads the file's next group of batches,
     another maps the identifiers of the group before (:func:`_stage`) and
@@ -144,7 +142,6 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     contexts = Contexts(ws.db, batch.batch_id)
     channels = _Channels(ws.db)
     offset = 0
-    naive_possible = False
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \
             ThreadPoolExecutor(1, thread_name_prefix="socialhr-stage") as staging:
         groups = _read_ahead(reading, _gathered(src.batches(), _MAP_ROWS))
@@ -153,7 +150,6 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
             # DuckDB reads the table from this local variable by its name. (A
             # table registered by name stays referenced until the transaction
             # ends, so memory would grow with the file.)
-            naive_possible |= _zone_assumed(_staged_rows.schema) != "false"
             try:
                 ws.db.execute(_insert_sql(_staged_rows.schema, ws.settings["broadcast_threshold"], channels.meeting,
                                           "_staged_rows", checked=_checked(_staged_rows)), [batch.batch_id])
@@ -168,7 +164,7 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     if offset == 0:
         raise _no_rows(src)
     contexts.flush()
-    return offset, resolver, naive_possible
+    return offset, resolver
 
 
 def _read_ahead(pool: ThreadPoolExecutor, items: Iterator):
