@@ -101,6 +101,35 @@ def test_an_offset_in_any_form_is_kept_and_only_naive_times_take_the_zone(tmp_pa
     ws.close()
 
 
+def test_numbers_arrow_parses_are_the_numbers_duckdb_reads():
+    """Durations and weights in text (CSV) are parsed by Arrow when it takes
+    every value of a batch; whatever it takes must be what DuckDB, which
+    parses (and names) anything else, reads. Blanks are missing."""
+    import math
+
+    import duckdb
+    import pyarrow as pa
+
+    from socialhr.ingest.interactions import _parsed_numbers
+
+    forms = ["45", " 45 ", "12.5", ".5", "5.", "+3", "-2", "-0", "1e2", "1E-1", "007", "inf", "-inf", "nan", "Infinity",
+             "NaN", "1e400", "0x10", "1_000", "1,5", "12 5", "abc", "٣", "\t7", "7\t", "", " "]
+    db = duckdb.connect()
+    parsed = []
+    for form in forms:
+        got = _parsed_numbers(pa.chunked_array([[form, None]]))
+        if pa.types.is_floating(got.type):
+            parsed.append(form)
+            want = db.execute("SELECT TRY_CAST(NULLIF(TRIM(?), '') AS DOUBLE)", [form]).fetchone()[0]
+            value = got[0].as_py()
+            assert (value is None and want is None) or value == want or (math.isnan(value) and math.isnan(want)), form
+            assert got[1].as_py() is None
+        else:
+            assert got.equals(pa.chunked_array([[form, None]])), form
+    assert {"45", " 45 ", "12.5", "-2", "1e2", "", " "} <= set(parsed)
+    assert not {"abc", "1,5", "12 5"} & set(parsed)  # DuckDB's to refuse, naming the line
+
+
 def test_times_arrow_parses_are_the_times_duckdb_reads():
     """Arrow parses a batch whose times all carry an offset (the usual case);
     whatever it takes must be the instant DuckDB, which parses everything

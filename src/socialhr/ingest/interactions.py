@@ -215,6 +215,9 @@ def _stage(group: pa.Table, resolver: IdentityResolver, contexts: Contexts, offs
     boundaries are kept."""
     cols = {name: group.column(name) for name in group.schema.names if name not in ("sender", "recipients", "channel", "context")}
     cols["timestamp"] = _parsed_times(cols["timestamp"])
+    for name in ("duration_minutes", "weight"):
+        if name in cols:
+            cols[name] = _parsed_numbers(cols[name])
     if "context" in group.schema.names:
         cols["context_id"] = contexts.ids_of(_trimmed(group.column("context")))
     channel = group.column("channel")
@@ -233,6 +236,20 @@ def _trimmed(column: pa.ChunkedArray) -> pa.ChunkedArray:
                                  for c in column.chunks])
     text = pc.utf8_trim(column if pa.types.is_string(column.type) else pc.cast(column, pa.string()), " ")
     return pc.if_else(pc.equal(text, ""), pa.scalar(None, text.type), text)
+
+
+def _parsed_numbers(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Numbers in text (CSV), spaces trimmed and a blank one missing, parsed
+    by Arrow as doubles; any other column, or text with a value Arrow does not
+    take for a number, as it is, for DuckDB to parse and check (and name a
+    bad value's line). Parsed here, about 0.15 CPU s per ten million values
+    spares DuckDB about 0.3 s of trimming and casting text in the INSERT."""
+    if not pa.types.is_string(column.type):
+        return column
+    try:
+        return pc.cast(_trimmed(column), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return column
 
 
 def _parsed_times(column: pa.ChunkedArray) -> pa.ChunkedArray:
