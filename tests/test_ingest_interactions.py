@@ -388,6 +388,30 @@ def test_a_missing_required_value_in_a_later_chunk_is_named_by_its_line(tmp_path
     assert got.startswith(f"{_FIFTH[way]}, field '{field}': {message}.")
 
 
+WEIGHED = """timestamp,sender,recipients,channel,duration_minutes,weight
+2026-07-01T09:00:00Z,E001,E002,meeting,30,
+2026-07-01T09:05:00Z,E002,E003,meeting,45,0.5
+2026-07-01T09:10:00Z,E003,E004,chat,,2
+2026-07-01T09:15:00Z,E004,E005,meeting,0,
+2026-07-01T09:20:00Z,E005,E001,meeting,15,1
+2026-07-01T09:25:00Z,E001,E003,chat,,
+"""
+
+
+@pytest.mark.parametrize("way", list(_FIFTH))
+@pytest.mark.parametrize("fifth_row, field, message", [
+    ("2026-07-01T09:20:00Z,E005,E001,meeting,-15,1", "duration_minutes", "not a duration in minutes: -15.0"),
+    ("2026-07-01T09:20:00Z,E005,E001,meeting,15,0", "weight", "not a weight: 0.0"),
+    ("2026-07-01T09:20:00Z,E005,E001,meeting,15,-0.5", "weight", "not a weight: -0.5"),
+])
+def test_a_number_out_of_range_in_a_later_chunk_is_named_by_its_line(tmp_path, data, monkeypatch, way, fifth_row, field, message):
+    """Durations and weights Arrow has parsed are checked by their least
+    value; a chunk with one out of range is checked row by row, and named."""
+    bad = WEIGHED.replace("2026-07-01T09:20:00Z,E005,E001,meeting,15,1", fifth_row)
+    got = _fifth_row_error(tmp_path, data, monkeypatch, way, bad)
+    assert got.startswith(f"{_FIFTH[way]}, field '{field}': {message}.")
+
+
 @pytest.mark.parametrize("with_null", [False, True])
 def test_lists_of_recipients_in_parquet_and_json(tmp_path, data, monkeypatch, with_null):
     import pyarrow as pa

@@ -351,10 +351,11 @@ def _zone_assumed(schema: pa.Schema) -> str:
 
 
 def _checked(staged: pa.Table) -> set[str]:
-    """The required fields whose every value in ``staged`` Arrow has already
-    found good (no missing sender, channel or time, at least one recipient;
-    times parsed), from counts Arrow keeps or takes a moment to make, so
-    that the INSERT need not check them row by row."""
+    """The fields whose every value in ``staged`` Arrow has already found
+    good (no missing sender, channel or time, at least one recipient; times
+    parsed; durations and weights numbers, none below zero, no weight zero),
+    from counts Arrow keeps or takes a moment to make, so that the INSERT
+    need not check them row by row."""
     ok = {name for name, col in (("sender", "sid"), ("channel", "cid")) if staged.column(col).null_count == 0}
     times = staged.column("timestamp")
     if pa.types.is_timestamp(times.type) and times.null_count == 0:
@@ -362,7 +363,16 @@ def _checked(staged: pa.Table) -> set[str]:
     rid = staged.column("rid")
     if rid.null_count == 0 and (pc.min(pc.list_value_length(rid)).as_py() or 0) > 0:
         ok.add("recipients")
+    for name, good in (("duration_minutes", lambda low: low >= 0), ("weight", lambda low: low > 0)):
+        if name in staged.schema.names and _is_number(staged.schema.field(name).type):
+            low = pc.min(staged.column(name)).as_py()  # (nulls and NaN left aside, as the check leaves them)
+            if low is None or good(low):
+                ok.add(name)
     return ok
+
+
+def _is_number(t: pa.DataType) -> bool:
+    return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
 
 
 def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: list[int], source: str,
@@ -397,15 +407,12 @@ def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: l
     # Optional columns the file lacks are left out, to take their default,
     # null (for weight: 1 / n, schema 5): cheaper for DuckDB than a column of
     # nulls (about 0.1 CPU s per ten million rows for a number, 0.2 for text).
-    if "weight" in has:
-        raw = _value("weight", schema)
-        w = f"TRY_CAST({raw} AS DOUBLE)"
-        columns["weight"] = f"CASE WHEN {raw} IS NULL THEN NULL WHEN {w} IS NULL OR {w} <= 0 THEN {_fail('weight')} ELSE {w} END"
-    if "duration_minutes" in has:
-        raw = _value("duration_minutes", schema)
-        d = f"TRY_CAST({raw} AS DOUBLE)"
-        columns["duration_minutes"] = (f"CASE WHEN {raw} IS NULL THEN NULL WHEN {d} IS NULL OR {d} < 0 "
-                                       f"THEN {_fail('duration_minutes')} ELSE {d} END")
+    for name, bad in (("weight", "<= 0"), ("duration_minutes", "< 0")):
+        if name not in has:
+            continue
+        raw = _value(name, schema)
+        x = f"TRY_CAST({raw} AS DOUBLE)"
+        columns[name] = x if name in checked else f"CASE WHEN {raw} IS NULL THEN NULL WHEN {x} IS NULL OR {x} {bad} THEN {_fail(name)} ELSE {x} END"
     if "context_id" in has:
         columns["context_id"] = "context_id"
     # Each derived value is computed once in the inner query, then checked.
