@@ -268,3 +268,16 @@ def test_code_packs_channel_kind_and_zone_and_reads_them_back_in_sql_and_python(
     assert [r[:3] for r in got] == cases
     assert [schema.unpacked(r[3]) for r in got] == cases
     assert len({r[3] for r in got}) == len(cases)
+
+
+def test_importing_socialhr_asks_arrows_allocator_to_commit_on_demand_unless_told_otherwise():
+    import subprocess
+    import sys
+
+    code = "import os, socialhr, pyarrow; print(os.environ['MIMALLOC_ARENA_EAGER_COMMIT'], pyarrow.default_memory_pool().backend_name)"
+    env = {k: v for k, v in __import__("os").environ.items() if k != "MIMALLOC_ARENA_EAGER_COMMIT"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "0" and out[1] in ("mimalloc", "jemalloc", "system")
+    env["MIMALLOC_ARENA_EAGER_COMMIT"] = "1"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout.split()
+    assert out[0] == "1"
