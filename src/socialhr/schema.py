@@ -142,7 +142,6 @@ _KIND_LIST = "[" + ", ".join(f"'{k}'" for k in KINDS) + "]"
 # conversation) is an id in ``contexts``: every stored column costs a bulk
 # import about 0.25 CPU s per ten million rows whatever it holds, and one of
 # text 0.3 s more than one of integers, even when all are missing (issue 2).
-CODE = "channel_id << 4 | kind << 1 | zone_assumed"
 _CODE_FIELDS = {"channel_id": "({t}code >> 4)", "kind": "(({t}code >> 1) & 7)", "zone_assumed": "(({t}code & 1) = 1)"}
 assert len(KINDS) <= 8  # (three bits)
 
@@ -262,7 +261,7 @@ _V4 = [_INTERACTIONS_VIEW_V5]
 _V5 = ["ALTER TABLE interaction_rows ALTER COLUMN weight DROP NOT NULL", _INTERACTIONS_VIEW_V5]
 
 # Version 6: channel id, kind and "zone assumed" packed in one column, ``code``
-# (see CODE above), and each distinct context stored once, in ``contexts``: a
+# (see code_sql above), and each distinct context stored once, in ``contexts``: a
 # bulk import of ten million rows without contexts takes about 0.6 CPU s less
 # (issue 2). The rows are copied in their order into the new layout.
 _V6 = [

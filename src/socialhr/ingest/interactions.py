@@ -392,6 +392,7 @@ def _insert_sql(schema: pa.Schema, broadcast_threshold: int, meeting_channels: l
         codes = " ".join(f"WHEN '{name}' THEN {i}" for i, name in enumerate(KINDS))
         kind = f"CASE WHEN {k} IS NULL THEN {default_kind} ELSE CASE {k} {codes} ELSE {_fail('kind')} END END"
     broadcast = KINDS.index("broadcast")
+
     def required(field: str, value: str, bad: str) -> str:
         return value if field in checked else f"CASE WHEN {bad} THEN {_fail(field)} ELSE {value} END"
 
