@@ -42,12 +42,8 @@ class Contexts:
         return ids
 
     def ids_of(self, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-        """The id (int32) of each context in ``values`` (text; null stays null); new ones get the next ids.
-        A dictionary-encoded column is looked up by its dictionary only."""
-        if isinstance(values, pa.ChunkedArray) and pa.types.is_dictionary(values.type):
-            return pa.chunked_array([self.ids_of(c) for c in values.chunks], pa.int32())
-        if pa.types.is_dictionary(values.type):
-            return pc.take(self.ids_of(values.dictionary), values.indices)
+        """The id (int32) of each context in ``values`` (text; null stays null); new ones get the next ids
+        (see :meth:`socialhr.ingest.lookup.Lookup.ids_of`)."""
         return self._seen.ids_of(values)
 
     def flush(self) -> None:

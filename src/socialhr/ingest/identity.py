@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..lists import kept, parents, rechunked, split_in_place, with_values, without_nulls
+from ..lists import kept, parents, split_in_place, with_values, without_nulls
 from ..lists import values as list_values
 from ..privacy import classify, normalise
 from ..workspace import Workspace
@@ -125,12 +125,6 @@ class IdentityResolver:
         about 0.4 CPU s less for ten million rows in 4 MB CSV blocks) and
         comes back in the same chunks.
         """
-        if isinstance(arr, pa.ChunkedArray):
-            if pa.types.is_dictionary(arr.type):
-                return pa.chunked_array([self.ids_of(c) for c in arr.chunks], pa.int32())
-            return rechunked(self._values.ids_of(arr), arr)
-        if pa.types.is_dictionary(arr.type):
-            return pc.take(self._values.ids_of(arr.dictionary), arr.indices)
         return self._values.ids_of(arr)
 
     def _ids_of_raw(self, raws: Iterable[str]) -> pa.Array:
@@ -156,7 +150,7 @@ class IdentityResolver:
                 return pa.chunked_array([self.id_lists_of(c) for c in arr.chunks], pa.list_(pa.int32()))
             lists = [split_in_place(c.cast(pa.string()), SEPARATOR) for c in arr.chunks]
             pieces = pa.chunked_array([list_values(x) for x in lists], pa.string())
-            ids = rechunked(self._pieces.ids_of(pieces), pieces).chunks
+            ids = self._pieces.ids_of(pieces).chunks
             return pa.chunked_array([_set_lists(with_values(x, i)) for x, i in zip(lists, ids)], pa.list_(pa.int32()))
         if pa.types.is_dictionary(arr.type):
             return pc.take(self.id_lists_of(arr.dictionary), arr.indices)

@@ -9,6 +9,8 @@ from typing import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..lists import rechunked
+
 
 class Lookup:
     """Ids (int32) for text values; ``ids_for_new`` gives the ids of values not met before
@@ -21,6 +23,19 @@ class Lookup:
         self.ids = pa.array([], pa.int32()) if ids is None else ids
 
     def ids_of(self, values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+        """The id of each value (int32; null for a missing value, or one given none).
+        A dictionary-encoded column is looked up by its dictionary only; a
+        chunked column is looked up in one go (the table of values met is
+        hashed once, not once per chunk) and comes back in the same chunks."""
+        if isinstance(values, pa.ChunkedArray):
+            if pa.types.is_dictionary(values.type):
+                return pa.chunked_array([self.ids_of(c) for c in values.chunks], pa.int32())
+            return rechunked(self._ids_of(values), values)
+        if pa.types.is_dictionary(values.type):
+            return pc.take(self._ids_of(values.dictionary), values.indices)
+        return self._ids_of(values)
+
+    def _ids_of(self, values: pa.Array | pa.ChunkedArray) -> pa.Array:
         if not pa.types.is_string(values.type):
             values = pc.cast(values, pa.string())
         at = pc.index_in(values, value_set=self.values)
