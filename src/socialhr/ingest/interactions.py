@@ -22,8 +22,9 @@ dictionary-encoded) and gathers them in groups of at least
 (:mod:`socialhr.ingest.identity`: one hash look-up in Arrow per column and
 group, recipients split in place, and Python only for a value not met before
 in the batch) and parses times that carry an offset (:func:`_parsed_times`);
-DuckDB parses what is left, checks every value and inserts about a million
-rows per statement, each row with its index, so a bad value names its line.
+DuckDB parses what is left, checks every value Arrow has not already found
+good (:func:`_checked`) and inserts about a million rows per statement, each
+row with its index, so a bad value names its line.
 Nothing is read twice, new identities included, and memory stays flat: a few
 chunks are in flight at a time.
 """
@@ -139,7 +140,8 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     the line.
     """
     resolver = IdentityResolver(ws, batch.batch_id)
-    contexts = Contexts(ws.db, batch.batch_id)
+    # (Known contexts are read only when the file has them: there may be millions.)
+    contexts = Contexts(ws.db, batch.batch_id) if "context" in src.columns else None
     channels = _Channels(ws.db)
     offset = 0
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \
@@ -163,7 +165,8 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
                 progress(offset, src.total_rows)
     if offset == 0:
         raise _no_rows(src)
-    contexts.flush()
+    if contexts is not None:
+        contexts.flush()
     return offset, resolver
 
 
@@ -196,7 +199,7 @@ def _joined(items: list) -> pa.Table:
     return pa.Table.from_batches(items) if isinstance(items[0], pa.RecordBatch) else pa.concat_tables(items)
 
 
-def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver, contexts: Contexts) -> Iterator[pa.Table]:
+def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver, contexts: Contexts | None) -> Iterator[pa.Table]:
     """Each group of batches as :func:`_stage` makes it, with its rows' indexes in the file."""
     offset = 0
     for group in groups:
@@ -204,7 +207,7 @@ def _staged(groups: Iterator[pa.Table], resolver: IdentityResolver, contexts: Co
         offset += group.num_rows
 
 
-def _stage(group: pa.Table, resolver: IdentityResolver, contexts: Contexts, offset: int) -> pa.Table:
+def _stage(group: pa.Table, resolver: IdentityResolver, contexts: Contexts | None, offset: int) -> pa.Table:
     """One group of the file's batches as read, with the sender and recipients
     as identity ids (``sid``, ``rid``), the context as a context id
     (``context_id``), the channel dictionary-encoded, times parsed where

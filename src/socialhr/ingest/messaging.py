@@ -167,10 +167,13 @@ class InteractionSink:
         missing = set(self._channel) - self._channels.keys()
         if missing:
             self._channels.update(channel_ids(self.ws.db, missing))
-        if self._contexts is None:
-            self._contexts = Contexts(self.ws.db, self.batch_id)
-        contexts = self._contexts.ids_of(pa.array(self._context, pa.string()))
-        self._contexts.flush()
+        if any(c is not None for c in self._context):
+            if self._contexts is None:  # (known contexts read only once there is one: there may be millions)
+                self._contexts = Contexts(self.ws.db, self.batch_id)
+            contexts = self._contexts.ids_of(pa.array(self._context, pa.string()))
+            self._contexts.flush()
+        else:
+            contexts = pa.nulls(n, pa.int32())
         table = pa.Table.from_arrays([
             pa.array(range(self.rows, self.rows + n), pa.int64()),
             pa.array(self._ts, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
