@@ -10,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import socialhr.export as export
+import socialhr.results as results
 from socialhr.export import export_table, read_table
 
 
@@ -29,7 +30,7 @@ def _key(row: dict) -> tuple:
 @pytest.fixture
 def small_batches(monkeypatch):
     """Three rows per batch, so the eight sample interactions take three batches."""
-    monkeypatch.setattr(export, "BATCH_ROWS", 3)
+    monkeypatch.setattr(results, "BATCH_ROWS", 3)
 
 
 def test_interactions_export_has_the_view_rows_in_time_order(loaded, small_batches, tmp_path):

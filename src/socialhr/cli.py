@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from . import __version__
+from .config import SETTINGS
 from .errors import InputError, SocialHRError
 
 app = typer.Typer(
@@ -84,7 +85,7 @@ def main(version: bool = typer.Option(False, "--version", help="Print the versio
 @friendly
 def init(workspace: Path = typer.Argument(..., help="Folder to create the workspace in."),
          timezone: str = typer.Option("UTC", help="Time zone for timestamps that carry none (IANA name)."),
-         min_group_size: int = typer.Option(5, help="Withhold groups smaller than this from group-level outputs.")) -> None:
+         min_group_size: int = typer.Option(SETTINGS["min_group_size"].default, help=SETTINGS["min_group_size"].help)) -> None:
     """Create a workspace: analytics database, settings, and an identity vault with a new key."""
     from .workspace import Workspace
 
@@ -226,37 +227,89 @@ def analyze(
         bt = w["betweenness"]
         how = "exact" if bt["method"] == "exact" else f"sampled, ±{bt['error_bound']['per_person']:.3f} (95%)"
         days = (date.fromisoformat(w["end"][:10]) - date.fromisoformat(w["start"][:10])).days
-        t.add_row(w["window_id"], str(days), f"{w['people']:,}", f"{w['ties']:,}", f"{w['communities']:,}", how, f"{w['groups_withheld']:,}")
+        d = summary["disclosure"][w["window_id"]]
+        withheld = f"{d['groups_withheld']:,}" if d["organization_shown"] else "all"
+        t.add_row(w["window_id"], str(days), f"{w['people']:,}", f"{w['ties']:,}", f"{w['communities']:,}", how, withheld)
     if len(windows) > 12:
         t.caption = f"the latest 12 of {len(windows)} windows"
     console.print(t)
     console.print(
-        f"withheld: groups smaller than {summary['min_group_size']} people, left out of every group-level output "
-        f"({summary['groups_withheld']:,} in all windows)."
+        f"withheld: {summary['groups_withheld']:,} groups in all windows: groups smaller than {summary['min_group_size']} people, "
+        f"and groups that would let one be recovered by subtraction (\"all\": the organization itself was too small or changed "
+        f"by too few people). Which and why: socialhr export {workspace} withheld -o withheld.csv", highlight=False,
     )
     console.print(f"Export the results, e.g.: socialhr export {workspace} person_metrics -o person_metrics.csv "
-                  f"(also group_metrics, group_matrix, org_metrics, edges, communities, person_trends, org_trends; edges also as .gexf)", highlight=False)
+                  f"(also group_metrics, group_matrix, org_metrics, org_trends, withheld, edges, communities, person_trends; edges also as .gexf)", highlight=False)
 
 
 @app.command()
 @friendly
 def export(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
-    table: str = typer.Argument(..., help="people, people_history, interactions, or an analysis table."),
+    table: str = typer.Argument(..., help="people, people_history, interactions, or an analysis table (see 'socialhr tables')."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write; the extension picks the format (.csv, .parquet, .json, .jsonl)."),
-    identified: bool = typer.Option(False, help="Add employee ids from the vault (needs the vault)."),
+    identified: bool = typer.Option(False, help="Add employee ids from the vault (needs the vault; an admin's export)."),
     window: Optional[str] = typer.Option(None, help="Analysis tables: the window id (default: the latest; '*': every window)."),
     channel: Optional[str] = typer.Option(None, help="edges: one channel (email, chat, meeting, ...); default every channel, 'all' in graph files."),
-    dimension: Optional[str] = typer.Option(None, help="group_metrics, group_matrix: one grouping (department, team, location, level, or a roster attribute)."),
+    dimension: Optional[str] = typer.Option(None, help="group_metrics, group_matrix, withheld: one grouping (department, team, location, level, or a roster attribute)."),
+    as_role: str = typer.Option("analyst", "--as", help="Whose view to export: analyst, leader (aggregates only) or employee (their own rows)."),
+    scope: Optional[str] = typer.Option(None, help="--as leader: their part of the org chart, e.g. 'department=Finance'."),
+    person: Optional[str] = typer.Option(None, help="--as employee: their employee id (needs the vault) or pseudonym."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
 ) -> None:
-    """Write a table to a file, pseudonymised unless --identified. .gexf and .graphml write the network for Gephi."""
+    """Write a table to a file, pseudonymised unless --identified, as the chosen viewer may see it. .gexf and .graphml write the network for Gephi."""
     from .export import export_table
+    from .results import Result
 
     options = {"window": window, "channel": channel, "dimension": dimension}
+    said: list[str] = []
+
+    def on_result(result: Result) -> None:
+        if result.summary():
+            said.append(result.summary().replace("DIR", str(workspace)))
+
     with _open(workspace, read_only=True) as ws, _progress(f"Exporting {table}") as bar:
+        viewer = _viewer(ws, as_role, scope=scope, person=person, identified=identified)
         task = bar.add_task(f"Exporting {table}", total=None)
-        n = export_table(ws, table, output, identified=identified, progress=lambda rows: bar.update(task, completed=rows), **options)
-    console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}.")
+        n = export_table(ws, table, output, identified=identified, viewer=viewer, force=force, on_result=on_result,
+                         progress=lambda rows: bar.update(task, completed=rows), **options)
+    as_whom = "" if viewer.role in ("analyst", "admin") else f" as {viewer.describe()} sees it"
+    console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}{as_whom}.", highlight=False)
+    for line in said:
+        console.print(f"  withheld: {line}", highlight=False)
+
+
+def _viewer(ws: Any, role: str, *, scope: str | None, person: str | None, identified: bool):
+    """The viewer an export is made for, from the command line's options."""
+    from .results import Viewer
+
+    if identified and role != "analyst":
+        raise InputError("--identified is an admin's export, not a leader's or an employee's", hint="Leave out --as, or --identified.")
+    if identified:
+        return Viewer.admin()
+    if scope and role != "leader":
+        raise InputError("--scope applies to --as leader")
+    if person and role != "employee":
+        raise InputError("--person applies to --as employee")
+    if role == "leader":
+        parts = _parse_pairs("--scope", [scope] if scope else None, shape="dimension=group", example="department=Finance")
+        return Viewer.leader(next(iter(parts.items())) if parts else None)
+    if role == "employee":
+        if not person:
+            raise InputError("--as employee needs --person", hint="Give their employee id (with the vault) or their pseudonym.")
+        return Viewer.employee(_person_pseudonym(ws, person))
+    return Viewer(role)
+
+
+def _person_pseudonym(ws: Any, person: str) -> str:
+    """An employee id's pseudonym when the vault holds the key and the roster has them, else ``person`` as given."""
+    if ws.vault.available:
+        candidate = ws.pseudonymiser.person(person)
+        if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [candidate]).fetchone()[0]:
+            return candidate
+    if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [person]).fetchone()[0]:
+        return person
+    raise InputError(f"no one in the roster is {person!r}", hint="Give an employee id (the vault must be present) or a pseudonym from an export.")
 
 
 @app.command()
@@ -296,11 +349,13 @@ def kinds() -> None:
 @app.command()
 @friendly
 def tables() -> None:
-    """List the tables 'export' writes."""
-    from .export import TABLES
+    """List the tables 'export' writes, and who may read each."""
+    from .results import TABLES
 
     for name, spec in sorted(TABLES.items()):
-        console.print(f"[bold]{name:<16}[/] {spec.help}")
+        who = "every role (disclosure-controlled)" if spec.level == "aggregate" else (
+            "analysts; employees their own rows" if spec.own_columns else "analysts")
+        console.print(f"[bold]{name:<16}[/] {spec.help} [dim]({who})[/]")
 
 
 def run() -> None:  # pragma: no cover - console entry point

@@ -19,6 +19,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -44,6 +46,8 @@ class Workspace:
         vault_dir = Path(settings["vault_path"])
         self.vault = Vault(vault_dir if vault_dir.is_absolute() else path / vault_dir)
         self._pseudonymiser: Pseudonymiser | None = None
+        # What the read path computed for this open workspace (socialhr.results), keyed by what it depends on.
+        self.cache: dict[str, Any] = {}
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -55,8 +59,9 @@ class Workspace:
         if path.exists() and not path.is_dir():
             raise WorkspaceError(f"{path} exists and is not a folder")
         values = config.validate(settings or {})
-        path.mkdir(parents=True, exist_ok=True)
-        (path / SETTINGS_FILE).write_text(config.dumps(values))
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)  # (also when the folder was there, empty)
+        _write_private(path / SETTINGS_FILE, config.dumps(values))
         vault_dir = Path(values["vault_path"])
         Vault.create(vault_dir if vault_dir.is_absolute() else path / vault_dir)
         db = _connect(path / DB_FILE, values)
@@ -66,6 +71,7 @@ class Workspace:
                 db.execute(statement)
         db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)", [str(SCHEMA_VERSION), __version__])
         db.execute("COMMIT")
+        _owner_only(path)
         return cls(path, values, db)
 
     @classmethod
@@ -77,6 +83,8 @@ class Workspace:
                 raise WorkspaceError(f"{path} has settings but no {DB_FILE}", hint="Restore the database from backup, or run 'socialhr init' in a new folder.")
             raise WorkspaceError(f"{path} is not a socialhr workspace", hint=f"Create one with: socialhr init {path}")
         values = config.load(path / SETTINGS_FILE)
+        if not read_only:
+            _owner_only(path)  # (workspaces made before socialhr kept them private)
         db = _connect(path / DB_FILE, values, read_only=read_only)
         try:
             version = int(db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
@@ -190,6 +198,28 @@ class Workspace:
             "interactions_span": [span[0].isoformat(), span[1].isoformat()] if span[0] else None,
             "batches": self.batches(),
         }
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write a new file readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def _owner_only(path: Path) -> None:
+    """The workspace folder mode 0700, its database and settings 0600 (they hold the organization's network).
+
+    DuckDB makes its write-ahead log and spill files with the process's umask;
+    inside a folder of mode 0700 nobody else can reach them either.
+    """
+    for p, mode in ((path, 0o700), (path / SETTINGS_FILE, 0o600), (path / DB_FILE, 0o600), (path / (DB_FILE + ".wal"), 0o600)):
+        try:
+            st = os.lstat(p)
+        except FileNotFoundError:
+            continue
+        if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & ~mode and not stat.S_ISLNK(st.st_mode):
+            os.chmod(p, stat.S_IMODE(st.st_mode) & mode)
 
 
 def _connect(db_path: Path, settings: dict[str, Any], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -9,7 +9,6 @@ import networkx as nx
 import pyarrow.parquet as pq
 import pytest
 
-import socialhr.network.exports  # noqa: F401  (registers the tables)
 from socialhr.errors import SocialHRError
 from socialhr.export import export_table, read_table
 from socialhr.network.analyze import analyze
@@ -84,30 +83,38 @@ def test_small_groups_withheld_and_said(org):
     ws, _, _ = org
     ws.settings["min_group_size"] = 8  # teams have 6-7 people, departments 12-14
     summary = analyze(ws)
-    shown = ws.db.execute("SELECT DISTINCT dimension, \"group\" FROM group_metrics WHERE window_id = '2024-01'").fetchall()
+    groups = read_table(ws, "group_metrics", window="2024-01").to_pylist()
+    shown = {(r["dimension"], r["group"]) for r in groups}
     assert all(dim != "team" for dim, _ in shown)
-    withheld = dict(ws.db.execute("SELECT dimension, groups_withheld FROM group_withheld WHERE window_id = '2024-01'").fetchall())
-    assert withheld["team"] == DEPTS * TEAMS and withheld["department"] == 0
-    assert summary["groups_withheld"] >= DEPTS * TEAMS
-    assert ws.db.execute("SELECT min(size) FROM group_metrics").fetchone()[0] >= 8
-    assert ws.db.execute("SELECT count(*) FROM group_matrix WHERE dimension = 'team'").fetchone()[0] == 0
+    assert {g for d, g in shown if d == "department"} == {"D0", "D1", "D2"}
+    withheld = read_table(ws, "withheld", window="2024-01").to_pylist()
+    assert sorted(r["group"] for r in withheld if r["dimension"] == "team") == sorted(f"D{d}T{t}" for d in range(DEPTS) for t in range(TEAMS))
+    assert {r["reason"] for r in withheld if r["dimension"] == "team"} == {"fewer than 8 people"}
+    # the isolated person has no site: one site is withheld beside them, or the organization minus the other would be them
+    assert [r["reason"][:35] for r in withheld if r["dimension"] == "attr:site"] == ["withheld so that the groups withhel"]
+    assert summary["groups_withheld"] >= DEPTS * TEAMS and summary["disclosure"]["2024-01"]["organization_shown"]
+    assert min(r["size"] for r in groups) >= 8
+    assert not [r for r in read_table(ws, "group_matrix", window="2024-01").to_pylist() if r["dimension"] == "team"]
     assert "attr:site" in {d for d, _ in shown}
 
 
 def test_trends_flag_shrinking_network_and_new_joiners(org):
     ws, people, shrinker = org
+    ws.settings["min_group_size"] = 1  # (else February, one joiner more than January, is withheld: tests/security)
     analyze(ws)
     shrank = {r[0] for r in ws.db.execute("SELECT person FROM person_trends WHERE window_id = '2024-02' AND network_shrank").fetchall()}
     assert shrinker in shrank
     assert len(shrank) < 5, "a steady colleague is not flagged"
     joiner = ws.db.execute("SELECT new_joiner, joiner_growth FROM person_trends WHERE person = ?", ["joiner".rjust(16, "0")]).fetchone()
     assert joiner == (True, 4)
-    org_trend = ws.db.execute("SELECT previous, value, change FROM org_trends WHERE channel = 'all' AND metric = 'people'").fetchone()
-    assert org_trend == (len(people) + 1, len(people) + 2, 1)
+    org_trend = [(r["previous"], r["value"], r["change"]) for r in read_table(ws, "org_trends").to_pylist()
+                 if r["channel"] == "all" and r["metric"] == "people"]
+    assert org_trend == [(len(people) + 1, len(people) + 2, 1)]
 
 
 def test_exports(org, tmp_path):
     ws, people, _ = org
+    ws.settings["min_group_size"] = 1  # (this test is about formats; what is withheld is tested in tests/security)
     analyze(ws)
     for table in ("person_metrics", "group_metrics", "org_metrics", "edges", "communities", "person_trends", "org_trends", "group_matrix"):
         for ext in (".csv", ".parquet", ".json"):

@@ -28,12 +28,11 @@ from ..errors import SocialHRError
 from . import store
 from .aggregate import ALL_CHANNELS, aggregate, data_span
 from .brokerage import brokerage_roles
-from .communities import agreement, leiden_communities, modularity
+from .communities import leiden_communities
 from .graph import WindowGraph, pair_positions
-from .groups import group_metrics
-from .org_metrics import channel_metrics, org_metrics
+from .org_metrics import channel_metrics, whole_network_figures
 from .person_metrics import codes, local_metrics, start_shortest_path_metrics, tie_counts, with_shortest_paths
-from .roster import group_dimensions, roster_at
+from .roster import DIMENSIONS, group_dimensions, roster_at
 from .windows import Window, check_spec, make_windows
 
 
@@ -79,8 +78,9 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
     -------
     dict
         ``windows`` (per window: id, dates, people, ties, how betweenness was
-        computed), ``engine``, ``seconds``, ``groups_withheld`` and the
-        settings used. The results are in the tables of :mod:`socialhr.network.store`.
+        computed), ``engine``, ``seconds``, the settings used, and what the
+        disclosure rules withhold at the current minimum group size
+        (``groups_withheld``, ``disclosure``: per window). The results are in the tables of :mod:`socialhr.network.store`.
 
     Raises
     ------
@@ -110,8 +110,6 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
         "engine": engine,
         "aggregation_seconds": agg_meta["seconds"],
         "windows": [r["summary"] for r in results],
-        "min_group_size": opts.min_group_size,
-        "groups_withheld": int(sum(r["summary"]["groups_withheld"] for r in results)),
         "settings": asdict(opts),
     }
     with ws.transaction() as db:
@@ -124,8 +122,28 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
             "analyzed_at": dt.datetime.now(dt.timezone.utc), "window_spec": spec, "engine": engine,
             "settings": json.dumps(asdict(opts)), "summary": json.dumps(summary, default=str),
         }])
+    summary.update(disclosure_summary(ws))
     summary["seconds"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+def disclosure_summary(ws: Any) -> dict[str, Any]:
+    """What the disclosure rules withhold from the stored analysis at the current minimum group size.
+
+    (Group figures are measured when read, so this is what an export made now would withhold.)
+    """
+    from ..results import aggregates
+
+    plans = aggregates(ws).plans()
+    per_window = {
+        wid: {"groups_withheld": len(p.withheld), "organization_shown": p.organization_shown}
+        for wid, p in plans.items()
+    }
+    return {
+        "min_group_size": ws.settings["min_group_size"],
+        "groups_withheld": sum(v["groups_withheld"] for v in per_window.values()),
+        "disclosure": per_window,
+    }
 
 
 def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) -> dict[str, Any]:
@@ -149,27 +167,12 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
     local.update(brokerage_roles(wg, dept))
     isolated = isolated_people(local["network_size"], share=opts.isolation_share)
 
-    group_rows, matrix_rows, withheld_rows = [], [], []
-    for dim in group_dimensions(roster):
-        rows, matrix, withheld = group_metrics(wg, roster[dim], min_group_size=opts.min_group_size, isolated=isolated)
-        for r in rows:
-            r.update(window_id=w.id, dimension=dim, groups_withheld=withheld, min_group_size=opts.min_group_size)
-        group_rows += rows
-        matrix_rows += [dict(m, window_id=w.id, dimension=dim) for m in matrix]
-        withheld_rows.append({"window_id": w.id, "dimension": dim, "groups_shown": len(rows), "groups_withheld": withheld, "min_group_size": opts.min_group_size})
+    # Groups are measured when results are read (socialhr.results), under the
+    # disclosure rules in force then; the window keeps who belonged to which group.
+    attributes = [{"window_id": w.id, "person": p, "dimension": dim, "group": str(v)}
+                  for dim in group_dimensions(roster) if dim not in DIMENSIONS
+                  for p, v in zip(nodes.tolist(), roster[dim]) if v is not None]
 
-    structure = channel_metrics(wg)
-    structure["isolated_people"] = int(isolated.sum())
-    structure.update({
-        "channel": ALL_CHANNELS,
-        "communities": int(community.max() + 1) if n else 0,
-        "modularity_communities": modularity(wg, community) if n else None,
-        "modularity_department": modularity(wg, dept) if n else None,
-        "modularity_team": modularity(wg, team) if n else None,
-    })
-    for name, labels in (("department", dept), ("team", team)):
-        agree = agreement(community, labels)
-        structure[f"nmi_{name}"], structure[f"ari_{name}"] = agree["nmi"], agree["ari"]
     channel_rows = []
     edge_tables = [_edge_rows(w, ALL_CHANNELS, wg, all_edges, opts)]
     for channel in sorted(channels):
@@ -178,8 +181,8 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
         edge_tables.append(_edge_rows(w, channel, cg, channels[channel], opts))
 
     person, meta = with_shortest_paths(local, finish)
-    org = org_metrics(wg, person, strong_weight=opts.strong_tie_weight)
-    org.update(structure)
+    org = whole_network_figures(wg, person, community=community, department=dept, team=team, isolated=isolated,
+                                strong_weight=opts.strong_tie_weight)
     org_rows = [org, *channel_rows]
 
     people = {
@@ -193,13 +196,13 @@ def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) ->
     }
     summary = {
         "window_id": w.id, "start": w.start.isoformat(), "end": w.end.isoformat(), "people": n, "ties": len(wg.src),
-        "communities": org["communities"], "groups_withheld": int(sum(r["groups_withheld"] for r in withheld_rows)),
+        "communities": org["communities"],
         "betweenness": meta["betweenness"], "harmonic_closeness": meta["harmonic_closeness"],
     }
     return {
         "window": w, "summary": summary, "people": pa.table(people), "edges": pa.concat_tables(edge_tables),
-        "org": [dict(r, window_id=w.id) for r in org_rows], "groups": group_rows, "matrix": matrix_rows,
-        "withheld": withheld_rows, "communities": _community_rows(w, wg, community, dept),
+        "org": [dict(r, window_id=w.id) for r in org_rows], "attributes": attributes,
+        "communities": _community_rows(w, wg, community, dept),
     }
 
 
@@ -292,7 +295,5 @@ def _store_window(db: Any, ordinal: int, r: dict[str, Any]) -> None:
     store.insert(db, "person_metrics", r["people"])
     store.insert(db, "network_edges", r["edges"])
     store.insert(db, "org_metrics", r["org"])
-    store.insert(db, "group_metrics", r["groups"])
-    store.insert(db, "group_matrix", r["matrix"])
-    store.insert(db, "group_withheld", r["withheld"])
+    store.insert(db, "window_attributes", r["attributes"])
     store.insert(db, "communities", r["communities"])

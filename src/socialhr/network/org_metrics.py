@@ -140,3 +140,33 @@ def channel_metrics(wg: WindowGraph) -> dict[str, Any]:
         "density": m / (n * (n - 1)) if n > 1 else None,
         "reciprocity": reciprocity(wg),
     }
+
+
+def whole_network_figures(
+    wg: WindowGraph, person: dict[str, np.ndarray], *, community: np.ndarray, department: np.ndarray,
+    team: np.ndarray, isolated: np.ndarray, strong_weight: float,
+) -> dict[str, Any]:
+    """The organization row (channel ``all``) of one network: :func:`org_metrics`,
+    :func:`channel_metrics`, the isolated count, and how communities match the org chart.
+
+    ``analyze`` calls it on a window's whole network; the read path
+    (:mod:`socialhr.results.aggregates`) on the network of the people its
+    disclosure rules keep. ``department`` and ``team`` are integer codes (-1: unknown).
+    """
+    from .communities import agreement, modularity
+
+    n = wg.n
+    row = org_metrics(wg, person, strong_weight=strong_weight)
+    row.update(channel_metrics(wg))
+    row["isolated_people"] = int(np.asarray(isolated).sum())
+    row.update({
+        "channel": "all",
+        "communities": int(community.max() + 1) if n else 0,
+        "modularity_communities": modularity(wg, community) if n else None,
+        "modularity_department": modularity(wg, department) if n else None,
+        "modularity_team": modularity(wg, team) if n else None,
+    })
+    for name, labels in (("department", department), ("team", team)):
+        agree = agreement(community, labels)
+        row[f"nmi_{name}"], row[f"ari_{name}"] = agree["nmi"], agree["ari"]
+    return row

@@ -5,6 +5,11 @@ one transaction, so they always describe one run (recorded in
 ``network_analysis``) and never need a schema migration. They hold
 pseudonyms only, like the rest of the analytics database. docs/metrics.md
 defines every column.
+
+Group figures, and the organization figures that leave the workspace, are not
+stored: :mod:`socialhr.results` computes them when they are read, under the
+disclosure rules and the minimum group size in force then. ``org_metrics``
+here is each window's whole network before those rules, for analysts.
 """
 
 from __future__ import annotations
@@ -49,21 +54,14 @@ TABLES: dict[str, str] = {
     + ", ".join(f'"{c}" {"INTEGER" if c in _INT else "DOUBLE"}' for c in PERSON_COLUMNS) + ")",
     "communities": """(window_id VARCHAR, community INTEGER, size INTEGER, internal_ties INTEGER,
         largest_department_share DOUBLE, departments INTEGER)""",
-    "group_metrics": """(window_id VARCHAR, dimension VARCHAR, "group" VARCHAR, size INTEGER, density DOUBLE,
-        cohesion DOUBLE, internal_ties INTEGER, external_ties INTEGER, ei_index DOUBLE, ei_index_weighted DOUBLE,
-        external_tie_share DOUBLE, boundary_spanners INTEGER, isolated_members INTEGER, silo_score DOUBLE,
-        groups_withheld INTEGER, min_group_size INTEGER)""",
-    "group_matrix": """(window_id VARCHAR, dimension VARCHAR, from_group VARCHAR, to_group VARCHAR,
-        ties INTEGER, weight DOUBLE)""",
-    "group_withheld": """(window_id VARCHAR, dimension VARCHAR, groups_shown INTEGER, groups_withheld INTEGER,
-        min_group_size INTEGER)""",
+    # Each person's value of every roster attribute in the window (the four
+    # org-chart dimensions are columns of person_metrics).
+    "window_attributes": """(window_id VARCHAR, person VARCHAR, dimension VARCHAR, "group" VARCHAR)""",
     "org_metrics": "(window_id VARCHAR, channel VARCHAR, "
     + ", ".join(f"{c} {'INTEGER' if c in _ORG_INT else 'DOUBLE'}" for c in ORG_COLUMNS) + ")",
     "person_trends": "(window_id VARCHAR, previous_window_id VARCHAR, person VARCHAR, "
     + ", ".join(f"{c}_change DOUBLE" for c in TREND_METRICS)
     + ", previous_network_size INTEGER, network_shrank BOOLEAN, new_joiner BOOLEAN, joiner_growth INTEGER)",
-    "org_trends": """(window_id VARCHAR, previous_window_id VARCHAR, channel VARCHAR, metric VARCHAR,
-        value DOUBLE, previous DOUBLE, change DOUBLE)""",
 }
 
 
@@ -79,8 +77,14 @@ def require_results(db: Any) -> None:
         raise SocialHRError("there are no network results yet", hint="Run: socialhr analyze DIR")
 
 
+# Tables earlier versions stored, dropped by the next analysis.
+OBSOLETE = ["group_metrics", "group_matrix", "group_withheld", "org_trends"]
+
+
 def reset(db: Any) -> None:
     """Drop and recreate every network table (inside the caller's transaction)."""
+    for name in OBSOLETE:
+        db.execute(f"DROP TABLE IF EXISTS {name}")
     for name, columns in TABLES.items():
         db.execute(f"DROP TABLE IF EXISTS {name}")
         db.execute(f"CREATE TABLE {name} {columns}")
@@ -104,7 +108,7 @@ def insert(db: Any, table: str, data: pa.Table | Iterable[dict[str, Any]]) -> in
 
 
 def build_trends(db: Any, *, shrink_threshold: float, shrink_min_ties: int, joiner_days: int) -> None:
-    """Fill person_trends and org_trends from the stored windows (SQL over consecutive windows).
+    """Fill person_trends from the stored windows (SQL over consecutive windows).
 
     A person's network *shrank* when they had at least ``shrink_min_ties``
     ties in the previous window and now have at most (1 - ``shrink_threshold``)
@@ -127,17 +131,4 @@ def build_trends(db: Any, *, shrink_threshold: float, shrink_min_ties: int, join
         FROM pairs JOIN person_metrics c ON c.window_id = pairs.window_id
         LEFT JOIN person_metrics p ON p.window_id = pairs.previous_window_id AND p.person = c.person""",
         {"min_ties": shrink_min_ties, "threshold": shrink_threshold, "joiner_days": joiner_days},
-    )
-    metrics = ", ".join(f"CAST({c} AS DOUBLE) AS {c}" for c in ORG_COLUMNS)
-    db.execute(
-        f"""INSERT INTO org_trends BY NAME
-        WITH long AS (
-            UNPIVOT (SELECT window_id, channel, {metrics} FROM org_metrics)
-            ON COLUMNS(* EXCLUDE (window_id, channel)) INTO NAME metric VALUE value),
-        w AS (SELECT window_id, ordinal FROM network_windows)
-        SELECT cur.window_id, prev.window_id AS previous_window_id, l.channel, l.metric, l.value,
-               lp.value AS previous, l.value - lp.value AS change
-        FROM w cur JOIN w prev ON prev.ordinal = cur.ordinal - 1
-        JOIN long l ON l.window_id = cur.window_id
-        JOIN long lp ON lp.window_id = prev.window_id AND lp.channel = l.channel AND lp.metric = l.metric"""
     )
