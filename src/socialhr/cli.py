@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -76,6 +77,8 @@ def _parse_pairs(option: str, pairs: list[str] | None, *, shape: str, example: s
 
 @app.callback(invoke_without_command=True)
 def main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+    # Everything socialhr writes (the database's log and spill files, exports) is for its owner only.
+    os.umask(0o077)
     if version:
         console.print(f"socialhr {__version__}")
         raise typer.Exit()

@@ -65,6 +65,7 @@ def export_table(
     (what was withheld) before writing.
     """
     out = Path(out)
+    _check_output(out, force=force)  # (before anything is read)
     suffix = out.suffix.lower()
     graph = GRAPH_FORMATS.get(table, {}).get(suffix)
     if graph is None and suffix not in FORMATS:
@@ -110,13 +111,7 @@ def output_file(out: Path, *, force: bool = False) -> Iterator[Path]:
     folder, when it has to be made, with 0700.
     """
     out = Path(out)
-    if out.is_symlink():
-        raise SocialHRError(f"{out} is a symbolic link; exports are never written through one", hint="Give the path of the file itself.")
-    if out.exists():
-        if not out.is_file():
-            raise SocialHRError(f"{out} exists and is not a file", hint="Give the path of a file to write.")
-        if not force:
-            raise SocialHRError(f"{out} already exists", hint="Choose another name, or add --force to replace it.")
+    _check_output(out, force=force)
     parent = out.parent if str(out.parent) else Path(".")
     parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=parent)  # (mode 0600, created exclusively)
@@ -130,6 +125,16 @@ def output_file(out: Path, *, force: bool = False) -> Iterator[Path]:
             _place_new(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _check_output(out: Path, *, force: bool) -> None:
+    if out.is_symlink():
+        raise SocialHRError(f"{out} is a symbolic link; exports are never written through one", hint="Give the path of the file itself.")
+    if out.exists():
+        if not out.is_file():
+            raise SocialHRError(f"{out} exists and is not a file", hint="Give the path of a file to write.")
+        if not force:
+            raise SocialHRError(f"{out} already exists", hint="Choose another name, or add --force to replace it.")
 
 
 def _place_new(tmp: Path, out: Path) -> None:

@@ -48,6 +48,7 @@ class Workspace:
         self._pseudonymiser: Pseudonymiser | None = None
         # What the read path computed for this open workspace (socialhr.results), keyed by what it depends on.
         self.cache: dict[str, Any] = {}
+        self._cursors: list[duckdb.DuckDBPyConnection] = []
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -113,8 +114,17 @@ class Workspace:
         return cls(path, values, db)
 
     def close(self) -> None:
+        for cursor in self._cursors:
+            cursor.close()
+        self._cursors.clear()
         self.vault.close()
         self.db.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """Another connection to the analytics database, for a read that streams while others run; closed with the workspace."""
+        cursor = self.db.cursor()
+        self._cursors.append(cursor)
+        return cursor
 
     def __enter__(self) -> "Workspace":
         return self

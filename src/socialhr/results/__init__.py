@@ -129,10 +129,12 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
         return _identify(b, spec, ids) if ids is not None else b
 
     if isinstance(produced, Query):
-        # A cursor of its own, so that another read while this one streams does not end it.
-        reader = ws.db.cursor().execute(produced.sql, list(produced.params)).to_arrow_reader(BATCH_ROWS)
+        # A cursor of its own, so that another read while this one streams does not end it;
+        # closed when its rows are read, or with the workspace.
+        cursor = ws.cursor()
+        reader = cursor.execute(produced.sql, list(produced.params)).to_arrow_reader(BATCH_ROWS)
         schema = finish(pa.RecordBatch.from_pylist([], schema=reader.schema)).schema
-        batches: Iterator[pa.RecordBatch] = (finish(b) for b in reader if b.num_rows)
+        batches: Iterator[pa.RecordBatch] = _streamed(reader, cursor, finish)
     else:
         data = produced
         schema = finish(pa.RecordBatch.from_pylist([], schema=data.schema)).schema
@@ -142,6 +144,15 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
         for wid in ctx.windows(options.get("window")):
             result.withheld += _tables.withheld(ctx, window=wid).to_pylist()
     return result
+
+
+def _streamed(reader: Any, cursor: Any, finish: Any) -> Iterator[pa.RecordBatch]:
+    try:
+        for b in reader:
+            if b.num_rows:
+                yield finish(b)
+    finally:
+        cursor.close()
 
 
 def _authorize(spec: ResultTable, viewer: Viewer, identified: bool) -> None:
