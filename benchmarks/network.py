@@ -8,7 +8,9 @@ Usage::
 For each size it builds a workspace from ``socialhr.synth`` (four weeks of
 e-mail, chat and meetings; roster and interactions through the importers),
 then runs ``analyze(ws, window="all")`` in a fresh child process and prints
-its wall-clock seconds and peak resident memory. At 5,000 people it also
+its wall-clock seconds and peak resident memory, and the seconds it then takes
+to read the group and organization tables through the read path (where the
+disclosure rules decide what is shown). At 5,000 people it also
 times the same suite of person metrics and communities computed with
 NetworkX (pagerank, betweenness, harmonic closeness, clustering, constraint,
 effective size, Louvain) on the very network socialhr stored, and prints the
@@ -35,13 +37,20 @@ ws = Workspace.open(sys.argv[1])
 t = time.perf_counter()
 summary = analyze(ws, window="all")
 seconds = time.perf_counter() - t
+# The group figures, measured when read under the disclosure rules (socialhr.results).
+from socialhr.results import read
+t = time.perf_counter()
+groups = read(ws, "group_metrics").to_arrow().num_rows
+read(ws, "group_matrix").to_arrow()
+read(ws, "org_metrics").to_arrow()
+read_seconds = time.perf_counter() - t
 ws.close()
 # VmHWM is this process's own peak (ru_maxrss survives exec on Linux, so it
 # would report the parent's); the workers' peak comes from RUSAGE_CHILDREN.
 peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
 workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 w = summary["windows"][0]
-print(json.dumps({"seconds": seconds, "peak_mb": peak, "worker_peak_mb": workers, "people": w["people"], "ties": w["ties"],
+print(json.dumps({"seconds": seconds, "read_seconds": read_seconds, "groups_shown": groups, "peak_mb": peak, "worker_peak_mb": workers, "people": w["people"], "ties": w["ties"],
                   "betweenness": w["betweenness"], "aggregation_seconds": summary["aggregation_seconds"]}))
 """
 
@@ -137,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--generator", choices=["synth", "sbm"], default="synth",
                         help="synth: socialhr.synth through the importers (realistic, slow to build); sbm: block model written straight into DuckDB")
     args = parser.parse_args(argv)
-    print(f"{'people':>8} {'ties':>9} {'betweenness':>12} {'build s':>8} {'analyze s':>10} {'peak MB':>8} {'worker MB':>9}")
+    print(f"{'people':>8} {'ties':>9} {'betweenness':>12} {'build s':>8} {'analyze s':>10} {'peak MB':>8} {'worker MB':>9} {'groups read s':>13}")
     sizes = list(args.sizes) + ([] if args.no_networkx else [args.networkx_size])
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="socialhr-bench-") as tmp:
@@ -145,7 +154,8 @@ def main(argv: list[str] | None = None) -> None:
             path, build = make(Path(tmp), size, args.seed)
             r = run_child(CHILD, str(path))
             method = r["betweenness"]["method"] + (f" k={r['betweenness']['sources']}" if "sources" in r["betweenness"] else "")
-            print(f"{r['people']:>8} {r['ties']:>9} {method:>12} {build:>8.1f} {r['seconds']:>10.1f} {r['peak_mb']:>8.0f} {r['worker_peak_mb']:>9.0f}", flush=True)
+            print(f"{r['people']:>8} {r['ties']:>9} {method:>12} {build:>8.1f} {r['seconds']:>10.1f} {r['peak_mb']:>8.0f} {r['worker_peak_mb']:>9.0f} "
+                  f"{r['read_seconds']:>13.1f}", flush=True)
             if size == args.networkx_size and not args.no_networkx:
                 nx_r = run_child(NX_CHILD, str(path / "socialhr.duckdb"))
                 print(f"NetworkX, same metrics + Louvain on the same {r['people']}-person network: {nx_r['seconds']:.1f} s, "
