@@ -312,3 +312,33 @@ def test_employees_read_their_own_rows_only(tmp_path):
             read(ws, table, viewer=viewer)
     with pytest.raises(PrivacyError):
         read(ws, "people", viewer=viewer, identified=True)
+
+
+def test_the_cli_exports_as_a_leader_or_an_employee_would_see_it(tmp_path):
+    from typer.testing import CliRunner
+
+    from socialhr.cli import app
+
+    org = Org()
+    base(org)
+    ws = org.build(tmp_path)
+    path = ws.path
+    ws.close()
+
+    def invoke(*args):
+        return CliRunner().invoke(app, [str(a) for a in args])
+
+    r = invoke("export", path, "person_metrics", "--as", "leader", "-o", tmp_path / "pm.csv")
+    assert r.exit_code == 1 and "Error: a leader cannot read 'person_metrics': it holds one row per person" in " ".join(r.output.split())
+    assert not (tmp_path / "pm.csv").exists()
+    r = invoke("export", path, "group_metrics", "--as", "leader", "--scope", "department=Eng", "-o", tmp_path / "g.csv")
+    assert r.exit_code == 0, r.output
+    assert "as leader of department=Eng sees it" in " ".join(r.output.split())
+    assert {row["group"] for row in csv.DictReader(open(tmp_path / "g.csv"))} == {"Eng", "E1", "Lyon"}
+    r = invoke("export", path, "person_metrics", "--as", "employee", "--person", "e3", "-o", tmp_path / "me.csv")
+    assert r.exit_code == 0, r.output
+    assert len(list(csv.DictReader(open(tmp_path / "me.csv")))) == 1
+    r = invoke("export", path, "people", "--as", "leader", "--identified", "-o", tmp_path / "p.csv")
+    assert r.exit_code == 1 and "--identified is an admin's export" in r.output
+    r = invoke("export", path, "people", "--as", "boss", "-o", tmp_path / "p.csv")
+    assert r.exit_code == 1 and "Error: unknown role 'boss'. Roles: admin, analyst, leader, employee" in r.output

@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import validate
+from ..config import SETTINGS, validate
 from ..errors import SocialHRError
 from . import store
 from .aggregate import ALL_CHANNELS, aggregate, data_span
@@ -40,18 +40,19 @@ from .windows import Window, check_spec, make_windows
 class NetworkOptions:
     """The settings the network engine reads (names as in socialhr.toml)."""
 
-    tie_min_interactions: int = 1
-    strong_tie_weight: float = 2.0
-    exact_betweenness_limit: int = 20_000
-    betweenness_samples: int = 1_000
-    network_seed: int = 42
-    leiden_resolution: float = 1.0
-    shrink_threshold: float = 0.5
-    shrink_min_ties: int = 5
-    joiner_days: int = 90
-    isolation_share: float = 0.15
-    network_workers: int = 0
-    min_group_size: int = 5
+    # (Defaults from the one settings registry.)
+    tie_min_interactions: int = SETTINGS["tie_min_interactions"].default
+    strong_tie_weight: float = SETTINGS["strong_tie_weight"].default
+    exact_betweenness_limit: int = SETTINGS["exact_betweenness_limit"].default
+    betweenness_samples: int = SETTINGS["betweenness_samples"].default
+    network_seed: int = SETTINGS["network_seed"].default
+    leiden_resolution: float = SETTINGS["leiden_resolution"].default
+    shrink_threshold: float = SETTINGS["shrink_threshold"].default
+    shrink_min_ties: int = SETTINGS["shrink_min_ties"].default
+    joiner_days: int = SETTINGS["joiner_days"].default
+    isolation_share: float = SETTINGS["isolation_share"].default
+    network_workers: int = SETTINGS["network_workers"].default
+    min_group_size: int = SETTINGS["min_group_size"].default
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any]) -> "NetworkOptions":
