@@ -14,6 +14,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from ..errors import SocialHRError
+from ..sql import quote_identifier
 
 PERSON_COLUMNS = [
     "degree_in", "degree_out", "strength_in", "strength_out", "pagerank", "betweenness", "harmonic_closeness",
@@ -82,8 +83,8 @@ def require_results(db: Any) -> None:
 def reset(db: Any) -> None:
     """Drop and recreate every network table (inside the caller's transaction)."""
     for name, columns in TABLES.items():
-        db.execute(f"DROP TABLE IF EXISTS {name}")
-        db.execute(f"CREATE TABLE {name} {columns}")
+        db.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
+        db.execute(f"CREATE TABLE {quote_identifier(name)} {columns}")
 
 
 def insert(db: Any, table: str, data: pa.Table | Iterable[dict[str, Any]]) -> int:
@@ -97,7 +98,7 @@ def insert(db: Any, table: str, data: pa.Table | Iterable[dict[str, Any]]) -> in
         return 0
     db.register("_socialhr_rows", data)
     try:
-        db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _socialhr_rows")
+        db.execute(f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM _socialhr_rows")
     finally:
         db.unregister("_socialhr_rows")
     return data.num_rows
