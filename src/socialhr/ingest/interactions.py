@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 from ..errors import InputError
 from ..lists import rechunked
 from ..schema import KINDS, code_sql
+from ..sql import quote_identifier
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
 from .contexts import Contexts
@@ -113,10 +114,6 @@ def import_interactions(
 
 def _no_rows(src) -> InputError:
     return InputError("the file has a header but no rows", file=src.path, hint="Export the interactions again; nothing was imported.")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 # -- the pipeline: Arrow batches in, one INSERT per chunk -----------------------
@@ -333,8 +330,8 @@ def _is_text(t: pa.DataType) -> bool:
 def _value(name: str, schema: pa.Schema) -> str:
     """A column as SQL, with blank text read as missing (as in CSV)."""
     if _is_text(schema.field(name).type):
-        return f"NULLIF(TRIM(CAST({_quote(name)} AS VARCHAR)), '')"
-    return _quote(name)
+        return f"NULLIF(TRIM(CAST({quote_identifier(name)} AS VARCHAR)), '')"
+    return quote_identifier(name)
 
 
 def _zone_assumed(schema: pa.Schema) -> str:

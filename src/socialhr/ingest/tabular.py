@@ -51,6 +51,7 @@ class TableSource:
     text_columns: list[str] = field(default_factory=list)  # JSON fields read as text, as in the file
     dictionary_columns: list[str] = field(default_factory=list)  # Parquet text read dictionary-encoded (few distinct values)
     header: list[str] = field(default_factory=list)  # every column name in the file, in order
+    positions: list[int] = field(default_factory=list)  # where each of source_columns is in header
     _starts: "array[int] | None" = field(default=None, repr=False)  # multiline CSV: line of each row
     _unclosed: tuple[int, str] | None = field(default=None, repr=False)
 
@@ -79,12 +80,20 @@ class TableSource:
             # Blocks of 4 MB: Arrow reads several ahead, so larger ones cost
             # memory (ten million interactions: 190 MB of Arrow memory with
             # 4 MB, 440 MB with 16 MB) and were no faster.
+            # Columns are named by position (the header, read by _read_header,
+            # is skipped) and only those used are read: the file's own names
+            # may repeat, differ in spaces around them, or be anything at all.
+            kept = [f"c{i}" for i in self.positions]
+            if not _text_after(self.path, self.skip_lines + 1):
+                return  # (Arrow cannot skip a header that ends the file without a line break)
             reader = pacsv.open_csv(
                 self.path,
-                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=4 << 20, skip_rows=self.skip_lines),
+                read_options=pacsv.ReadOptions(encoding=self.encoding, block_size=4 << 20, skip_rows=self.skip_lines + 1,
+                                               column_names=[f"c{i}" for i in range(len(self.header))]),
                 parse_options=pacsv.ParseOptions(delimiter="\t" if self.format == "tsv" else ",", newlines_in_values=self.multiline),
                 convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.string() for c in self.source_columns},
+                    include_columns=kept,
+                    column_types={c: pa.string() for c in kept},
                     # Only an empty field is missing: "NA" may be Namibia, "Null" a surname.
                     null_values=[""],
                     strings_can_be_null=True,
@@ -112,7 +121,7 @@ class TableSource:
             for batch in pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=4 << 20), parse_options=opts):
                 yield batch.select(self.source_columns)
         elif self.format == "xlsx":
-            yield from _xlsx_batches(self.path, self.source_columns, self.batch_rows)
+            yield from _xlsx_batches(self.path, self.positions, self.batch_rows)
 
     # -- positions and the slow path to an exact error ----------------------
     def line_of(self, row_index: int) -> int:
@@ -228,11 +237,12 @@ def open_table(
     source.header = header
     if fmt == "parquet":
         source.total_rows = pq.ParquetFile(path).metadata.num_rows
-    columns, source_columns = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {}, source.skip_lines + 1)
-    source.columns, source.source_columns = columns, source_columns
-    source.text_columns = [s for c, s in zip(columns, source_columns) if c in text_fields]
+    columns, positions = _map_columns(header, required, list(optional), column_map or {}, keep_extra, path, aliases or {}, source.skip_lines + 1)
+    source.columns, source.positions = columns, positions
+    source.source_columns = [header[i] for i in positions]
+    source.text_columns = [s for c, s in zip(columns, source.source_columns) if c in text_fields]
     dictionary_fields = text_fields if dictionary_fields is None else dictionary_fields
-    source.dictionary_columns = [s for c, s in zip(columns, source_columns) if c in dictionary_fields]
+    source.dictionary_columns = [s for c, s in zip(columns, source.source_columns) if c in dictionary_fields]
     return source
 
 
@@ -261,6 +271,17 @@ def _has_content(path: Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(4096)
     return bool(head.lstrip(b"\xef\xbb\xbf").strip())
+
+
+def _text_after(path: Path, lines: int) -> bool:
+    """Whether anything but blank space follows the first ``lines`` lines."""
+    with open(path, "rb") as f:
+        for _ in range(lines):
+            f.readline()
+        while chunk := f.read(1 << 16):
+            if chunk.strip():
+                return True
+    return False
 
 
 def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> list[str]:
@@ -316,8 +337,14 @@ def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> li
 
 
 def _map_columns(header, required, optional, column_map, keep_extra, path, aliases, header_line=1):
+    """The fields of the columns kept, and where each is in ``header``."""
     if not any(header):
         raise InputError("the first line is not a header row", file=path, line=header_line, hint=f"The first line must name the columns: {', '.join(required)}.")
+    for name in header:
+        if "\x00" in name:
+            # (No export writes one; a NUL in a name is damage, and no name can hold it downstream.)
+            raise InputError(f"the column name {name!r} holds a NUL character", file=path, line=header_line,
+                             hint="The file may be damaged or not text; export it again.")
     wanted = {f.lower(): f for f in list(required) + list(optional)}
     cmap = {k.strip().lower(): v for k, v in column_map.items()}
     present = {h.lower().replace(" ", "_") for h in header} | {v.lower() for v in cmap.values()}
@@ -329,8 +356,8 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
     for target in cmap.values():
         if target.lower() not in wanted and not keep_extra:
             raise InputError(f"--map names an unknown field '{target}'", hint=f"Fields: {', '.join(wanted.values())}.")
-    columns, source_columns, seen = [], [], {}
-    for name in header:
+    columns, positions, seen = [], [], {}
+    for position, name in enumerate(header):
         key = name.lower()
         target = cmap.get(key)
         if target is None:
@@ -347,7 +374,7 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
             raise InputError(f"two columns map to the field '{target}': '{seen[target]}' and '{name}'", file=path, line=header_line, hint="Rename one, or map it elsewhere with --map.")
         seen[target] = name
         columns.append(target)
-        source_columns.append(name)
+        positions.append(position)
     missing = [f for f in required if f not in seen]
     if missing:
         found = ", ".join(h for h in header if h) or "none"
@@ -357,21 +384,21 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
             line=header_line,
             hint="Rename the column in the file, or map it: --map 'Your Column=" + missing[0] + "'.",
         )
-    return columns, source_columns
+    return columns, positions
 
 
-def _xlsx_batches(path: Path, source_columns: list[str], batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _xlsx_batches(path: Path, idx: list[int], batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The first sheet's columns at positions ``idx`` as text, the header row left out."""
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         rows = wb.worksheets[0].iter_rows(values_only=True)
-        header = ["" if v is None else str(v).strip() for v in next(rows)]
-        idx = [header.index(c) for c in source_columns]
+        next(rows)
         buf: list[list] = [[] for _ in idx]
 
         def flush() -> pa.RecordBatch:
-            batch = pa.RecordBatch.from_arrays([pa.array(col, pa.string()) for col in buf], names=source_columns)
+            batch = pa.RecordBatch.from_arrays([pa.array(col, pa.string()) for col in buf], names=[f"c{i}" for i in idx])
             for col in buf:
                 col.clear()
             return batch

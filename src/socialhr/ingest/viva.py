@@ -24,7 +24,10 @@ every numeric column is a metric, stored per person and week in
 named by ``hr_columns``). ``Organization`` becomes the department, ``Level``
 the level, the others go to the person's attributes. When a person's
 attributes change from one week to the next, their record closes on that
-week's MetricDate and a new one opens, as the roster does.
+week's MetricDate and a new one opens, as the roster does. The names of
+these columns are the file's to choose: in DuckDB the columns are named by
+position, and their names are only ever values (bound parameters), so a name
+is stored as written, whatever it holds (tests/security/test_sql_from_files.py).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..sql import quote_identifier
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
 from .hr_common import read_dates
@@ -119,20 +123,22 @@ def _insert_p2p(ws: Workspace, batch: Batch, src: TableSource, staged: pa.Table,
             if name not in staged.schema.names:
                 continue
             is_type = name.endswith("_type")
-            value = f'TRY_CAST(trim("{name}") AS DOUBLE)'
+            c = quote_identifier(name)
+            value = f"TRY_CAST(trim({c}) AS DOUBLE)"
             bad = f"({value} IS NULL OR {value} < 0{' OR ' + value + ' <> round(' + value + ')' if is_type else ''})"
-            row = db.execute(f'SELECT min(__row), arg_min("{name}", __row) FROM _staged WHERE nullif(trim("{name}"), \'\') IS NOT NULL AND {bad}').fetchone()
+            row = db.execute(f"SELECT min(__row), arg_min({c}, __row) FROM _staged WHERE nullif(trim({c}), '') IS NOT NULL AND {bad}").fetchone()
             if row[0] is not None:
                 what = "a tie type code" if is_type else "a tie score"
                 hint = "Viva Insights writes a whole number such as 0, 1 or 2." if is_type else "Viva Insights writes a number of 0 or more."
                 raise src.error(row[0], name, f"not {what}: {row[1]!r}", hint)
             if is_type:
                 counts = type_counts.setdefault(name, {})
-                for code, n in db.execute(f'SELECT CAST(CAST(trim("{name}") AS DOUBLE) AS BIGINT)::VARCHAR, count(*) FROM _staged WHERE nullif(trim("{name}"), \'\') IS NOT NULL GROUP BY 1').fetchall():
+                for code, n in db.execute(f"SELECT CAST(CAST(trim({c}) AS DOUBLE) AS BIGINT)::VARCHAR, count(*) FROM _staged "
+                                          f"WHERE nullif(trim({c}), '') IS NOT NULL GROUP BY 1").fetchall():
                     counts[code] = counts.get(code, 0) + n
         for field in ("PrimaryCollaborator_PersonId", "SecondaryCollaborator_PersonId"):
             col = "a" if field.startswith("Primary") else "b"
-            row = db.execute(f"SELECT min(__row) FROM _staged WHERE {col} IS NULL").fetchone()
+            row = db.execute(f"SELECT min(__row) FROM _staged WHERE {quote_identifier(col)} IS NULL").fetchone()
             if row[0] is not None:
                 raise src.error(row[0], field, "the PersonId is empty", "Every row needs both collaborators' PersonIds; export the query again.")
         row = db.execute('SELECT min(__row) FROM _staged WHERE nullif(trim("MetricDate"), \'\') IS NULL').fetchone()
@@ -140,13 +146,14 @@ def _insert_p2p(ws: Workspace, batch: Batch, src: TableSource, staged: pa.Table,
             raise src.error(row[0], "MetricDate", "the MetricDate is empty", "Every row needs the date of the period it covers.")
         batch.skip("self-ties", db.execute("SELECT count(*) FROM _staged WHERE a = b").fetchone()[0])
         scores = [(tie_type, score) for tie_type, (score, _) in P2P_SCORES.items() if score in staged.schema.names]
-        any_score = " OR ".join(f'coalesce(TRY_CAST(trim("{s}") AS DOUBLE), 0) > 0' for _, s in scores)
+        any_score = " OR ".join(f"coalesce(TRY_CAST(trim({quote_identifier(s)}) AS DOUBLE), 0) > 0" for _, s in scores)
         batch.skip("no tie score above 0", db.execute(f"SELECT count(*) FROM _staged WHERE a <> b AND NOT ({any_score})").fetchone()[0])
         for tie_type, score in scores:
+            c = quote_identifier(score)
             db.execute(
-                f"""INSERT INTO ties SELECT ?, a, b, p.period_start, p.period_end, CAST(trim("{score}") AS DOUBLE), ?, 'viva-p2p'
+                f"""INSERT INTO ties SELECT ?, a, b, p.period_start, p.period_end, CAST(trim({c}) AS DOUBLE), ?, 'viva-p2p'
                     FROM _staged s JOIN _periods p ON p.d = trim(s."MetricDate")
-                    WHERE a <> b AND coalesce(TRY_CAST(trim("{score}") AS DOUBLE), 0) > 0""",
+                    WHERE a <> b AND coalesce(TRY_CAST(trim({c}) AS DOUBLE), 0) > 0""",
                 [batch.batch_id, tie_type],
             )
     except duckdb.Error as e:
@@ -236,11 +243,11 @@ def import_viva_person(
         try:
             for rb in src.batches():
                 staged = pa.table({
-                    **{n: rb.column(n) for n in rb.schema.names if n != "PersonId"},
+                    **_by_position(rb, others), "MetricDate": rb.column("MetricDate"),
                     "person": resolver.resolve_array(rb.column("PersonId")),
                     "__row": pa.array(range(offset, offset + rb.num_rows), pa.int64()),
                 })
-                _insert_person_rows(ws, batch, src, staged, metrics, hr)
+                _insert_person_rows(ws, batch, src, staged, {c: _position(others, c) for c in metrics}, {c: _position(others, c) for c in hr})
                 offset += rb.num_rows
                 if progress:
                     progress(offset, total)
@@ -262,6 +269,19 @@ def import_viva_person(
     return batch.result
 
 
+# The file's metric and attribute columns are named by position in DuckDB
+# (c0, c1...): their names, which the file chooses, are only ever data (bound
+# parameters), and two names DuckDB would take for one (it ignores case) stay two.
+
+def _position(columns: list[str], name: str) -> str:
+    """The name DuckDB knows the column ``name`` of ``columns`` by."""
+    return f"c{columns.index(name)}"
+
+
+def _by_position(rb: pa.RecordBatch, columns: list[str]) -> dict[str, pa.Array]:
+    return {f"c{i}": rb.column(name) for i, name in enumerate(columns)}
+
+
 def _text_columns(ws: Workspace, src: TableSource, columns: list[str]) -> list[str]:
     """The HR attributes: columns where values that are not numbers are at least as many as numbers.
 
@@ -270,15 +290,17 @@ def _text_columns(ws: Workspace, src: TableSource, columns: list[str]) -> list[s
     """
     text = dict.fromkeys(columns, 0)
     numbers = dict.fromkeys(columns, 0)
+    if not columns:
+        return []
+    checks = ", ".join(
+        f"count(*) FILTER (WHERE nullif(trim({c}), '') IS NOT NULL AND TRY_CAST(trim({c}) AS DOUBLE) IS NULL), "
+        f"count(TRY_CAST(trim({c}) AS DOUBLE))"
+        for c in (quote_identifier(f"c{i}") for i in range(len(columns)))
+    )
     for rb in src.batches():
-        ws.db.register("_probe", rb)
+        ws.db.register("_probe", pa.table(_by_position(rb, columns)))
         try:
-            checks = ", ".join(
-                f'count(*) FILTER (WHERE nullif(trim("{c}"), \'\') IS NOT NULL AND TRY_CAST(trim("{c}") AS DOUBLE) IS NULL), '
-                f'count(TRY_CAST(trim("{c}") AS DOUBLE))'
-                for c in columns
-            )
-            counts = ws.db.execute(f"SELECT {checks} FROM _probe").fetchone() if columns else ()
+            counts = ws.db.execute(f"SELECT {checks} FROM _probe").fetchone()
         finally:
             ws.db.unregister("_probe")
         for i, c in enumerate(columns):
@@ -287,7 +309,8 @@ def _text_columns(ws: Workspace, src: TableSource, columns: list[str]) -> list[s
     return [c for c in columns if text[c] and text[c] >= numbers[c]]
 
 
-def _insert_person_rows(ws: Workspace, batch: Batch, src: TableSource, staged: pa.Table, metrics: list[str], hr: list[str]) -> None:
+def _insert_person_rows(ws: Workspace, batch: Batch, src: TableSource, staged: pa.Table, metrics: dict[str, str], hr: dict[str, str]) -> None:
+    """Check and store one batch of rows; ``metrics`` and ``hr`` map each column's name to the one it has in ``staged``."""
     db = ws.db
     db.register("_staged", staged)
     try:
@@ -307,25 +330,29 @@ def _insert_person_rows(ws: Workspace, batch: Batch, src: TableSource, staged: p
         if dup:
             raise src.error(dup[0], "PersonId", f"the same person and week appear twice (lines {src.line_of(dup[1])} and {src.line_of(dup[0])})",
                             "A person query has one row per person and week; export it again.")
-        for c in metrics:
-            row = db.execute(f'SELECT min(__row), arg_min("{c}", __row) FROM _staged WHERE nullif(trim("{c}"), \'\') IS NOT NULL AND TRY_CAST(trim("{c}") AS DOUBLE) IS NULL').fetchone()
+        for name, c in metrics.items():
+            c = quote_identifier(c)
+            row = db.execute(f"SELECT min(__row), arg_min({c}, __row) FROM _staged WHERE nullif(trim({c}), '') IS NOT NULL AND TRY_CAST(trim({c}) AS DOUBLE) IS NULL").fetchone()
             if row[0] is not None:
-                raise src.error(row[0], c, f"not a number: {row[1]!r}", "Metric columns hold numbers; name text columns with --hr-columns.")
+                raise src.error(row[0], name, f"not a number: {row[1]!r}", "Metric columns hold numbers; name text columns with --hr-columns.")
         if metrics:
-            cols = ", ".join(f'TRY_CAST(trim("{c}") AS DOUBLE) AS "{c}"' for c in metrics)
+            cols = ", ".join(f"TRY_CAST(trim({c}) AS DOUBLE) AS {c}" for c in map(quote_identifier, metrics.values()))
+            names = ", ".join("(?, ?)" for _ in metrics)
             db.execute(
                 f"""INSERT INTO person_week_metrics
-                    SELECT ?, person, week, metric, value FROM (
+                    SELECT ?, person, week, n.metric, value FROM (
                         UNPIVOT (SELECT s.person, w.week, {cols} FROM _staged s JOIN _weeks w ON w.d = trim(s."MetricDate"))
-                        ON {', '.join(f'"{c}"' for c in metrics)} INTO NAME metric VALUE value)""",
-                [batch.batch_id],
+                        ON {', '.join(map(quote_identifier, metrics.values()))} INTO NAME staged_name VALUE value) u
+                    JOIN (VALUES {names}) n(staged_name, metric) USING (staged_name)""",
+                [batch.batch_id, *(v for name, c in metrics.items() for v in (c, name))],
             )
-        dept = next((f'nullif(trim("{c}"), \'\')' for c in hr if HR_FIELDS.get(c.lower()) == "department"), "NULL")
-        level = next((f'nullif(trim("{c}"), \'\')' for c in hr if HR_FIELDS.get(c.lower()) == "level"), "NULL")
-        attrs = [c for c in hr if c.lower() not in HR_FIELDS]
-        attr_sql = "json_object(" + ", ".join(f"'{c}', nullif(trim(\"{c}\"), '')" for c in attrs) + ")::VARCHAR" if attrs else "NULL"
+        dept = next((f"nullif(trim({quote_identifier(c)}), '')" for name, c in hr.items() if HR_FIELDS.get(name.lower()) == "department"), "NULL")
+        level = next((f"nullif(trim({quote_identifier(c)}), '')" for name, c in hr.items() if HR_FIELDS.get(name.lower()) == "level"), "NULL")
+        attrs = {name: c for name, c in hr.items() if name.lower() not in HR_FIELDS}
+        # The attributes' names are bound parameters: json_object(?, value, ?, value...).
+        attr_sql = "json_object(" + ", ".join(f"?, nullif(trim({quote_identifier(c)}), '')" for c in attrs.values()) + ")::VARCHAR" if attrs else "NULL"
         db.execute(f"""INSERT INTO _hr SELECT s.person, w.week, {dept}, {level}, {attr_sql}, __row
-                       FROM _staged s JOIN _weeks w ON w.d = trim(s."MetricDate")""")
+                       FROM _staged s JOIN _weeks w ON w.d = trim(s."MetricDate")""", list(attrs))
     except duckdb.Error as e:
         batch.abort()
         raise InputError(f"cannot import the rows near line {src.line_of(staged['__row'][0].as_py())}: {e}", file=src.path) from None

@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from ..errors import SocialHRError
 from ..schema import KINDS, STORED_INTERACTIONS, code_field
+from ..sql import quote_identifier
 from .windows import Window
 
 ALL_CHANNELS = "all"
@@ -273,8 +274,9 @@ def _aggregate_spark(ws: Any, windows: Sequence[Window], *, min_interactions: in
         tables = {}
         for name in _INPUT_TABLES:
             path = staging / f"{name}.parquet"
-            query = STORED_INTERACTIONS if name == "interactions" else f"SELECT * FROM {name}"
-            ws.db.execute(f"COPY ({query}) TO '{path}' (FORMAT parquet)")
+            query = STORED_INTERACTIONS if name == "interactions" else f"SELECT * FROM {quote_identifier(name)}"
+            # (The path is an argument, not SQL text: the workspace's folder may hold any character.)
+            ws.db.sql(query).write_parquet(str(path))
             tables[name] = con.read_parquet(str(path), table_name=f"socialhr_{name}")
         expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
         return con.to_pyarrow(expr)

@@ -277,15 +277,22 @@ def _start_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], work
     Returns the function that waits for their results, in task order.
     Plain child processes rather than multiprocessing: a 'spawn' pool would
     re-run the caller's unguarded script, and 'fork' copies DuckDB's threads.
+
+    A child imports only what this process can: it runs isolated (``-I``: not
+    the current folder, which ``-c`` would put first on its path, nor
+    PYTHON* variables or the user's site-packages) and is given this
+    process's own search path, the absolute entries only (a relative one
+    would be read from the working folder). So a ``socialhr`` folder where
+    the command runs is never imported (tests/security/test_sql_from_files.py).
     """
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    code = "from socialhr.network.person_metrics import _worker_main; _worker_main()"
+    path = _import_path()
+    code = "import sys; sys.path[:0] = sys.argv[1:]; from socialhr.network.person_metrics import _worker_main; _worker_main()"
     procs = []
     for i in range(workers):
         share = tasks[i::workers]
         if not share:
             break
-        proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        proc = subprocess.Popen([sys.executable, "-I", "-c", code, *path], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdin is not None
         proc.stdin.write(pickle.dumps((wg.n, wg.src, wg.dst, share), protocol=pickle.HIGHEST_PROTOCOL))
         proc.stdin.close()
@@ -305,8 +312,17 @@ def _start_pool(wg: WindowGraph, tasks: list[tuple[str, list[int] | None]], work
     return collect
 
 
+def _import_path() -> list[str]:
+    """Where a worker finds modules: the folder this ``socialhr`` was imported
+    from, then this process's absolute search path."""
+    import socialhr
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(socialhr.__file__)))
+    return list(dict.fromkeys([here, *(p for p in sys.path if p and os.path.isabs(p))]))
+
+
 def _worker_main() -> None:
-    """Child side of :func:`_run_pool`: read G and tasks from stdin, write results to stdout."""
+    """Child side of :func:`_start_pool`: read G and tasks from stdin, write results to stdout."""
     n, src, dst, tasks = pickle.load(sys.stdin.buffer)
     g = ig.Graph(n=n, edges=np.column_stack([src, dst]).tolist(), directed=True)
     sys.stdout.buffer.write(pickle.dumps([_compute(g, kind, items) for kind, items in tasks], protocol=pickle.HIGHEST_PROTOCOL))

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import pyarrow as pa
 
 from ..errors import SocialHRError
+from ..sql import quote_identifier
 
 PERSON_COLUMNS = [
     "degree_in", "degree_out", "strength_in", "strength_out", "pagerank", "betweenness", "harmonic_closeness",
@@ -86,8 +87,8 @@ def reset(db: Any) -> None:
     for name in OBSOLETE:
         db.execute(f"DROP TABLE IF EXISTS {name}")
     for name, columns in TABLES.items():
-        db.execute(f"DROP TABLE IF EXISTS {name}")
-        db.execute(f"CREATE TABLE {name} {columns}")
+        db.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
+        db.execute(f"CREATE TABLE {quote_identifier(name)} {columns}")
 
 
 def insert(db: Any, table: str, data: pa.Table | Iterable[dict[str, Any]]) -> int:
@@ -101,7 +102,7 @@ def insert(db: Any, table: str, data: pa.Table | Iterable[dict[str, Any]]) -> in
         return 0
     db.register("_socialhr_rows", data)
     try:
-        db.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _socialhr_rows")
+        db.execute(f"INSERT INTO {quote_identifier(table)} BY NAME SELECT * FROM _socialhr_rows")
     finally:
         db.unregister("_socialhr_rows")
     return data.num_rows
