@@ -163,15 +163,28 @@ def _counted(batches: Iterator[pa.RecordBatch], progress: Callable[[int], None])
 
 
 def _flatten_lists(data: pa.RecordBatch) -> pa.RecordBatch:
-    """CSV has no lists: join list cells with ``;`` (a missing element stays empty); times in ISO 8601."""
+    """CSV has no lists: join list cells with ``;`` (a missing element stays empty); times in ISO 8601;
+    text that a spreadsheet would run as a formula defused (:func:`_no_formula`)."""
     for i, f in enumerate(data.schema):
         if pa.types.is_timestamp(f.type):
             data = data.set_column(i, f.name, _iso(data.column(i)))
         elif pa.types.is_list(f.type) or pa.types.is_large_list(f.type):
             lists = data.column(i)
             text = with_values(lists, pc.fill_null(pc.cast(list_values(lists), pa.string()), ""))
-            data = data.set_column(i, f.name, pc.binary_join(text, LIST_SEPARATOR))
+            data = data.set_column(i, f.name, _no_formula(pc.binary_join(text, LIST_SEPARATOR)))
+        elif pa.types.is_string(f.type) or pa.types.is_large_string(f.type):
+            data = data.set_column(i, f.name, _no_formula(data.column(i)))
     return data
+
+
+def _no_formula(text: pa.Array) -> pa.Array:
+    """Text from an imported file (a group, channel or attribute name) that starts with ``=``, ``+``,
+    ``-``, ``@``, a tab or a carriage return is a formula to Excel and LibreOffice when they open a
+    CSV: such a cell gets a leading apostrophe, which spreadsheets show as text (OWASP, CSV injection)."""
+    risky = pc.match_substring_regex(text, r"^[=+\-@\t\r]")
+    if not pc.any(risky).as_py():
+        return text
+    return pc.if_else(risky, pc.binary_join_element_wise("'", text, ""), text)
 
 
 def _iso(times: pa.Array) -> pa.Array:

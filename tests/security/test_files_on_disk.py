@@ -91,3 +91,20 @@ def test_a_failed_export_leaves_nothing(loaded, tmp_path):
         export_table(loaded, "edges", out)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_csv_exports_do_not_carry_spreadsheet_formulas(ws, tmp_path):
+    import csv
+
+    from socialhr.ingest import ingest
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text('employee_id,department,team\nE1,"=HYPERLINK(""http://evil.example"",""x"")",@SUM(A1)\nE2,Sales,-team\n')
+    ingest(ws, "roster", roster)
+    out = tmp_path / "people.csv"
+    export_table(ws, "people", out)
+    rows = {r["department"]: r["team"] for r in csv.DictReader(open(out))}
+    assert rows == {"'=HYPERLINK(\"http://evil.example\",\"x\")": "'@SUM(A1)", "Sales": "'-team"}
+    # other formats keep the text as it was
+    export_table(ws, "people", tmp_path / "people.json")
+    assert '"=HYPERLINK' in (tmp_path / "people.json").read_text()

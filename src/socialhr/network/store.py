@@ -85,7 +85,7 @@ OBSOLETE = ["group_metrics", "group_matrix", "group_withheld", "org_trends"]
 def reset(db: Any) -> None:
     """Drop and recreate every network table (inside the caller's transaction)."""
     for name in OBSOLETE:
-        db.execute(f"DROP TABLE IF EXISTS {name}")
+        db.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
     for name, columns in TABLES.items():
         db.execute(f"DROP TABLE IF EXISTS {quote_identifier(name)}")
         db.execute(f"CREATE TABLE {quote_identifier(name)} {columns}")
