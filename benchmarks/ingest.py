@@ -6,6 +6,7 @@ Usage::
     python benchmarks/ingest.py --rows 1000000   # quicker
     python benchmarks/ingest.py --floor          # also what DuckDB alone takes on each file
     python benchmarks/ingest.py --external 0.01  # 1% of rows to people outside: new identities as they come
+    python benchmarks/ingest.py --contexts 100000  # each row in one of 100,000 threads (a context column, stored as tokens)
     python benchmarks/ingest.py --formats parquet,csv,jsonl   # also JSON Lines (written once, about 1.6 GB)
     python benchmarks/ingest.py --repeat 3       # best and median of three runs (this machine varies by 25%)
     python benchmarks/ingest.py --connectors     # also the e-mail and Slack lines (issue 3)
@@ -65,11 +66,13 @@ print(json.dumps({"rows": result.rows_imported, "seconds": elapsed, "peak_mb": p
 TARGETS = {"parquet": 3_000_000, "csv": 2_000_000}
 
 
-def generate(out: Path, rows: int, people: int, external: float = 0.0) -> dict[str, Path]:
+def generate(out: Path, rows: int, people: int, external: float = 0.0, contexts: int = 0) -> dict[str, Path]:
     """A roster and interaction files with realistic shapes (1-3 recipients, offsets, meetings);
-    with ``external``, that share of rows is sent to someone outside the organization."""
+    with ``external``, that share of rows is sent to someone outside the organization; with
+    ``contexts``, every row names one of that many threads in a ``context`` column."""
     out.mkdir(parents=True, exist_ok=True)
-    name = f"interactions_{rows}" + (f"_external{external:g}" if external else "")
+    name = f"interactions_{rows}" + (f"_external{external:g}" if external else "") + (f"_contexts{contexts}" if contexts else "")
+    context = f", 'Thread ' || (hash(i + 7) % {int(contexts)}) || ' about the roadmap' AS context" if contexts else ""
     files = {"roster": out / f"roster_{people}.csv", "parquet": out / f"{name}.parquet", "csv": out / f"{name}.csv",
              "jsonl": out / f"{name}.jsonl"}
     if all(p.exists() for k, p in files.items() if k != "jsonl"):
@@ -91,7 +94,7 @@ def generate(out: Path, rows: int, people: int, external: float = 0.0) -> dict[s
                           WHEN i % 11 = 0 THEN 'user' || (hash(i + 3) % {people}) || '@acme.example'
                           ELSE 'user' || ((s + 1 + hash(i + 1) % 7) % {people}) || '@acme.example' END AS recipients,
                      CASE i % 3 WHEN 0 THEN 'email' WHEN 1 THEN 'chat' ELSE 'meeting' END AS channel,
-                     CASE WHEN i % 3 = 2 THEN 30 END AS duration_minutes
+                     CASE WHEN i % 3 = 2 THEN 30 END AS duration_minutes{context}
               FROM (SELECT i, hash(i * 31) % {people} AS s FROM range({rows}) t(i)))
         TO '{files['parquet']}' (FORMAT parquet)""")
     con.execute(f"COPY (SELECT * FROM '{files['parquet']}') TO '{files['csv']}' (HEADER)")
@@ -164,6 +167,7 @@ def main() -> None:
     ap.add_argument("--messages", type=int, action="append", help="with --connectors: messages per input (default 1,000,000; repeat for several sizes)")
     ap.add_argument("--floor", action="store_true", help="also print what DuckDB alone takes on each file (the floor of the import)")
     ap.add_argument("--repeat", type=int, default=1, help="run each import this many times; print the best (and the median)")
+    ap.add_argument("--contexts", type=int, default=0, help="distinct contexts (threads) the rows name (default 0: no context column)")
     ap.add_argument("--external", type=float, default=0.0,
                     help="share of rows sent outside the organization (default 0: everyone is on the roster; otherwise "
                          "new identities are recorded as the import meets them)")
@@ -171,9 +175,9 @@ def main() -> None:
     formats = [f for f in args.formats.split(",") if f]
     if formats:
         t = time.perf_counter()
-        files = generate(args.dir, args.rows, args.people, args.external)
-        print(f"data: {args.rows:,} interaction rows, {args.people:,} people, {args.external:.1%} of rows to someone outside "
-              f"(generated or reused in {time.perf_counter() - t:.1f} s)")
+        files = generate(args.dir, args.rows, args.people, args.external, args.contexts)
+        print(f"data: {args.rows:,} interaction rows, {args.people:,} people, {args.external:.1%} of rows to someone outside, "
+              f"{args.contexts:,} distinct contexts (generated or reused in {time.perf_counter() - t:.1f} s)")
     for fmt in formats:
         if fmt == "jsonl":
             jsonl(files)

@@ -362,6 +362,7 @@ def test_upgrading_to_schema_7_turns_text_contexts_into_tokens_and_leaves_no_tex
     ingest(ws, "interactions", again)
     assert _context_tokens(ws) == before  # the same contexts, imported after the upgrade, find their tokens
     ws.close()
+    assert sorted(p.name for p in path.iterdir()) == ["socialhr.duckdb", "socialhr.toml", "vault"]  # (the rewrite left nothing)
     for name in ("socialhr.duckdb", "socialhr.duckdb.wal"):
         if (path / name).exists():
             raw = (path / name).read_bytes()
