@@ -97,15 +97,19 @@ class Workspace:
                 raise WorkspaceError(f"{path} has schema {version} and needs upgrading to {SCHEMA_VERSION}", hint="Open it once without read-only access (any socialhr command that writes) to upgrade it.")
             db.execute("BEGIN")
             try:
-                rewrite = _migrate(db, range(version + 1, SCHEMA_VERSION + 1), _key_from_vault(path, values, version))
+                if _migrate(db, range(version + 1, SCHEMA_VERSION + 1), _key_from_vault(path, values, version)):
+                    # (Recorded with the migration, so a rewrite that fails is done on the next open.)
+                    db.execute(f"INSERT OR REPLACE INTO meta VALUES ('{_REWRITE_PENDING}', 'yes')")
                 db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
-                db.close()
+                try:
+                    db.execute("ROLLBACK")
+                finally:
+                    db.close()
                 raise
-            if rewrite:
-                db = _rewritten(path / DB_FILE, values, db)
+        if not read_only and db.execute(f"SELECT count(*) FROM meta WHERE key = '{_REWRITE_PENDING}'").fetchone()[0]:
+            db = _rewritten(path / DB_FILE, values, db)
         return cls(path, values, db)
 
     def close(self) -> None:
@@ -230,6 +234,10 @@ def _key_from_vault(path: Path, settings: dict[str, Any], version: int) -> Calla
     return key
 
 
+# A meta key set while a migration's rewrite of the database file (below) is due.
+_REWRITE_PENDING = "rewrite_pending"
+
+
 def _rewritten(db_path: Path, settings: dict[str, Any], db: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Copy the database into a new file that replaces it, and open that: DuckDB reuses the
     blocks a migration freed without clearing them, so values it replaced (context
@@ -251,7 +259,9 @@ def _rewritten(db_path: Path, settings: dict[str, Any], db: duckdb.DuckDBPyConne
     db.close()
     os.chmod(fresh, stat.S_IMODE(os.stat(db_path).st_mode))
     os.replace(fresh, db_path)
-    return _connect(db_path, settings)
+    db = _connect(db_path, settings)
+    db.execute(f"DELETE FROM meta WHERE key = '{_REWRITE_PENDING}'")
+    return db
 
 
 def _connect(db_path: Path, settings: dict[str, Any], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
