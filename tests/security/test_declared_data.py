@@ -98,6 +98,47 @@ def test_declaring_a_personal_column_is_refused_with_the_reason(ws, data, snap, 
     assert snap(ws) == before
 
 
+UNIQUE = "it is unique per person, like a name or an id: {} of its {} values are each held by one person only"
+
+
+@pytest.mark.parametrize("name, values, reason", [
+    # e-mail: any value, wherever in the text
+    ("contact", ["CC-1"] * 20 + ["Ada <ada@home.example>"], "its values look like e-mail addresses"),
+    ("contact", ["CC-1"] * 20 + ["ada at home"], None),
+    # phones: at least half of the values
+    ("line", ["+44 20 7946 0101"] * 5 + ["desk"] * 5, "its values look like phone numbers"),
+    ("line", ["+44 20 7946 0101"] * 4 + ["desk"] * 5, None),
+    ("line", ["555-010-0142", "(555) 010-0143", "4001-0020", "2026-03-01"] * 3, "its values look like phone numbers"),
+    ("code", ["4001-0020", "4001-0021", "2026-03-01", "01.03.2026", "5550100142"] * 3, None),
+    # unique per person: judged from 10 people with a value, blanks aside
+    ("badge", [f"B{i}" for i in range(10)], UNIQUE.format(10, 10)),
+    ("badge", [f"B{i}" for i in range(9)] + [None, "", "  "], None),
+    ("site", ["A", "B"] + ["C"] * 4 + ["D"] * 4, None),  # two of four values: not more than half
+    ("site", ["A", "B", "C"] + ["D"] * 4 + ["E"] * 3, UNIQUE.format(3, 5)),
+    ("site", [f"S{i}" for i in range(6)] + ["big"] * 994, UNIQUE.format(6, 7)),  # most values single out someone
+    # the column's name, which a small roster's values cannot show
+    ("Last Name", ["Lovelace", "Turing", "Turing"], "its name says it holds people's names"),
+    ("work_mobile", ["n/a"] * 3, "its name says it holds people's contact details"),
+    ("email_domain", ["acme.example"] * 12, None),
+    ("cost_center", [], None),
+])
+def test_which_attributes_may_be_group_dimensions(name, values, reason):
+    from socialhr.privacy import attribute_refusal
+
+    assert attribute_refusal(name, values) == reason
+
+
+def test_a_small_roster_is_judged_by_column_names_and_its_coarse_attributes_are_kept(ws, tmp_path):
+    rows = ["employee_id,first_name,site", "E1,Augusta,North", "E2,Alanis,South", "E3,Gracielle,East"]
+    (tmp_path / "small.csv").write_text("\n".join(rows) + "\n")
+    with pytest.raises(InputError, match="the column 'first_name' cannot be a group dimension, so it is not stored: "
+                                         "its name says it holds people's names"):
+        ingest(ws, "roster", tmp_path / "small.csv", attributes=["first_name", "site"])
+    result = ingest(ws, "roster", tmp_path / "small.csv", attributes=["site"])  # three sites, three people: too few to judge
+    assert result.notes["left_out"] == ["first_name"]
+    assert _attributes(ws) == [{"site": "East"}, {"site": "North"}, {"site": "South"}]
+
+
 def test_a_declared_column_the_file_lacks_names_the_columns_it_has(ws, data):
     with pytest.raises(InputError) as e:
         ingest(ws, "roster", data / "roster" / "workday.csv", attributes=["cost_center", "job_title"])
