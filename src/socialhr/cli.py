@@ -106,7 +106,7 @@ def ingest(
     encoding: Optional[str] = typer.Option(None, help="The file's text encoding, if not UTF-8 (e.g. latin-1, cp1252)."),
     effective_date: Optional[str] = typer.Option(None, help="roster: the date it describes (YYYY-MM-DD); default today."),
     date_format: Optional[str] = typer.Option(None, help="roster, outcomes, survey, viva-*: strptime format of its dates, if not YYYY-MM-DD."),
-    attribute: Optional[list[str]] = typer.Option(None, "--attribute", help="roster: store this column besides the roster's own fields, as an attribute and group dimension (repeatable; adds to the roster_attributes setting). Other columns are left out."),
+    attribute: Optional[list[str]] = typer.Option(None, "--attribute", metavar="COLUMN", help="roster: store this column besides the roster's own fields, as an attribute and group dimension (repeatable; adds to the roster_attributes setting). Other columns are left out."),
     exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="email: leave out senders matching this pattern, e.g. 'news@*' (repeatable; replaces the email_exclude setting)."),
     start: Optional[str] = typer.Option(None, help="calendar: first day to expand recurring meetings over (YYYY-MM-DD, UTC)."),
     end: Optional[str] = typer.Option(None, help="calendar: last day to expand recurring meetings over (YYYY-MM-DD, UTC)."),

@@ -207,6 +207,15 @@ def test_an_option_and_the_setting_declare_together(tmp_path, data):
     ws.close()
 
 
+def test_the_same_roster_with_a_column_declared_is_imported_again(ws, data):
+    """Declaring a column left out before is not refused as a repeat of the same file."""
+    first = ingest(ws, "roster", data / "roster" / ROSTER)
+    again = ingest(ws, "roster", data / "roster" / ROSTER, attributes=["cost_center"])
+    assert (first.status, again.status) == ("imported", "imported") and again.notes["left_out"] == PERSONAL
+    assert _attributes(ws) == [{"cost_center": "CC-100"}, {"cost_center": "CC-200"}]
+    assert ingest(ws, "roster", data / "roster" / ROSTER, attributes=["cost_center"]).status == "duplicate"
+
+
 def test_attributes_stored_by_an_older_socialhr_are_group_dimensions_only_when_allowed(ws, data, tmp_path):
     """A workspace made before declarations holds every extra column of its rosters:
     those the rule refuses (e-mails, phones, names, salaries) are no group

@@ -23,6 +23,7 @@ leavers are recorded through ``exit_date``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -33,7 +34,7 @@ import pyarrow as pa
 from ..errors import InputError
 from ..privacy import attribute_refusal
 from ..workspace import Workspace
-from .batch import Batch, BatchResult
+from .batch import Batch, BatchResult, content_hash
 from .identity import next_identity_id, reresolve
 from .tabular import TableSource, open_table
 
@@ -87,7 +88,9 @@ def import_roster(
     _refuse_personal(src, records, declared)
     if progress:
         progress(len(records), len(records))
-    with Batch(ws, "roster", src.path) as batch:
+    # The same file with other declarations is another import (attributes to add, or to stop storing).
+    digest = hashlib.sha256(f"{content_hash(src.path)}:attributes:{json.dumps(declared)}".encode()).hexdigest() if declared else None
+    with Batch(ws, "roster", src.path, digest=digest) as batch:
         if batch.is_duplicate:
             return batch.result
         _store(ws, batch, records, effective, src)
