@@ -329,8 +329,10 @@ def test_every_way_in_reads_every_optional_column_alike(tmp_path, data, monkeypa
     for way, stored in results.items():
         assert stored == results["csv"], way
     got = [(r[1], r[2], r[5], r[6], r[7]) for r in results["csv"][:5]]
-    assert got == [("meeting", "meeting", 0.5, 45.0, None), ("email", "message", 1.0, None, "thread-1"),
-                   ("chat", "broadcast", 2.5, None, None), ("call", "meeting", 0.75, 12.5, "m-7"), ("chat", "message", 1.0, None, None)]
+    context = Pseudonymiser(b"k" * 32).token  # (contexts are stored as keyed tokens)
+    assert got == [("meeting", "meeting", 0.5, 45.0, None), ("email", "message", 1.0, None, context("context", "thread-1")),
+                   ("chat", "broadcast", 2.5, None, None), ("call", "meeting", 0.75, 12.5, context("context", "m-7")),
+                   ("chat", "message", 1.0, None, None)]
     assert results["csv"][-1] == ([False, False, True, False, False],)
 
 
@@ -518,8 +520,9 @@ def test_parquet_times_stored_as_timestamps_keep_their_zone_or_take_the_workspac
 
 
 def test_a_context_is_stored_once_however_many_rows_and_batches_name_it(tmp_path, data):
-    """Contexts (threads, meetings) live in ``contexts``, each once; rows refer to
-    them by id and read them back as text, numbers included."""
+    """Contexts (threads, meetings) live in ``contexts``, each once, as keyed tokens;
+    rows refer to them by id, numbers included (tests/security/test_declared_data.py
+    shows no text is stored)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -538,8 +541,9 @@ def test_a_context_is_stored_once_however_many_rows_and_batches_name_it(tmp_path
                                     "2026-07-04T09:05:00Z,E005,E004,chat,42\n")
     ingest(ws, "interactions", tmp_path / "b.parquet")
     ingest(ws, "interactions", tmp_path / "c.csv")
+    thread, answer = ws.pseudonymiser.tokens("context", ["thread-1", "42"])
     read = ws.db.execute('SELECT context FROM interactions ORDER BY "timestamp"').fetchall()
-    assert read == [("thread-1",), ("thread-1",), (None,), ("42",), (None,), ("thread-1",), ("42",)]
+    assert read == [(thread,), (thread,), (None,), (answer,), (None,), (thread,), (answer,)]
     stored = ws.db.execute("SELECT context_id, context, batch_id FROM contexts ORDER BY context_id").fetchall()
-    assert stored == [(1, "thread-1", 2), (2, "42", 3)]
+    assert stored == [(1, thread, 2), (2, answer, 3)]
     ws.close()

@@ -50,7 +50,8 @@ def test_microsoft_person_query_sample(ws):
     r = ingest(ws, "viva-person", _microsoft_sample("pq_data.csv"))
     assert r.rows_read == 10500
     assert r.notes["people"] == 300 and r.notes["weeks"] == 35 and r.notes["metrics"] == 66
-    assert r.notes["hr_attributes"] == ["FunctionType", "SupervisorIndicator", "Level", "Organization", "LevelDesignation"]
+    assert r.notes["hr_attributes"] == ["Level", "Organization"]
+    assert r.notes["left_out"] == ["FunctionType", "SupervisorIndicator", "LevelDesignation"]  # not named by hr_columns
     assert ws.db.execute("SELECT count(*) FROM person_week_metrics").fetchone()[0] == 693000  # no metric is ever empty
     p = _viva(ws, "bf361ad4-fc29-432f-95f3-837e689f4ac4")
     value = ws.db.execute(
@@ -78,7 +79,7 @@ def test_hand_made_monthly_p2p(ws, data):
 
 def test_person_query_attributes_make_history(ws, data):
     ingest(ws, "viva-p2p", data / "viva" / "p2p_monthly.csv", date_format="%m/%d/%Y")
-    r = ingest(ws, "viva-person", data / "viva" / "person_query.csv")
+    r = ingest(ws, "viva-person", data / "viva" / "person_query.csv", hr_columns="Organization,Level,FunctionType")
     assert r.notes["hr_attributes"] == ["Organization", "Level", "FunctionType"]
     assert r.notes["new_people"] == 1  # 0005 is new; 0001 and 0002 came with the ties
     b = _viva(ws, "a1f0c2d4-0002-4d2e-9a51-000000000002")

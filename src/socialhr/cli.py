@@ -110,6 +110,7 @@ def ingest(
     encoding: Optional[str] = typer.Option(None, help="The file's text encoding, if not UTF-8 (e.g. latin-1, cp1252)."),
     effective_date: Optional[str] = typer.Option(None, help="roster: the date it describes (YYYY-MM-DD); default today."),
     date_format: Optional[str] = typer.Option(None, help="roster, outcomes, survey, viva-*: strptime format of its dates, if not YYYY-MM-DD."),
+    attribute: Optional[list[str]] = typer.Option(None, "--attribute", metavar="COLUMN", help="roster: store this column besides the roster's own fields, as an attribute and group dimension (repeatable; adds to the roster_attributes setting). Other columns are left out."),
     exclude: Optional[list[str]] = typer.Option(None, "--exclude", help="email: leave out senders matching this pattern, e.g. 'news@*' (repeatable; replaces the email_exclude setting)."),
     start: Optional[str] = typer.Option(None, help="calendar: first day to expand recurring meetings over (YYYY-MM-DD, UTC)."),
     end: Optional[str] = typer.Option(None, help="calendar: last day to expand recurring meetings over (YYYY-MM-DD, UTC)."),
@@ -117,7 +118,7 @@ def ingest(
     question_map: Optional[list[str]] = typer.Option(None, "--question-map", help="survey: 'Column header=question_id' for a wide export (repeatable)."),
     survey_date: Optional[str] = typer.Option(None, help="survey: the date the answers describe (YYYY-MM-DD), if the file has none."),
     separator: Optional[str] = typer.Option(None, help="survey: what separates several colleagues in one cell (default ';' or ',')."),
-    hr_columns: Optional[str] = typer.Option(None, help="viva-person: HR attribute columns to keep, comma-separated (default: those Viva marks)."),
+    hr_columns: Optional[str] = typer.Option(None, help="viva-person: its HR attribute columns, comma-separated, each stored (default: the text columns, of which only Organization and Level are stored)."),
     id_kind: Optional[str] = typer.Option(None, help="outcomes: what the person column holds, e.g. 'viva' for Viva Insights PersonIds."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -132,6 +133,7 @@ def ingest(
             raise InputError(f"--effective-date is not a date: {effective_date!r}", hint="Use YYYY-MM-DD.") from None
     options: dict[str, Any] = {
         "column_map": _parse_pairs("--map", map, shape="source_column=field", example="Worker ID=employee_id"), "encoding": encoding, "effective_date": eff, "date_format": date_format,
+        "attributes": attribute or None,
         "exclude": exclude or None, "start": start, "end": end, "owner": owner,
         "question_map": _parse_pairs("--question-map", question_map, shape="name=value", example="Who do you go to for advice?=advice", last=True),
         "survey_date": survey_date, "separator": separator, "hr_columns": hr_columns, "id_kind": id_kind,

@@ -38,6 +38,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("vault_path", "vault", "Folder of the identity vault and key, relative to the workspace or absolute.", str),
         Setting("duckdb_memory_limit", "1GB", "Memory DuckDB may use before it spills to disk.", str),
         Setting("duckdb_threads", 0, "Threads DuckDB may use (0: all cores).", int),
+        Setting("roster_attributes", [], "Roster columns besides the roster's own fields to store as attributes (and group dimensions); "
+                "any other column is left out. Columns holding e-mails, phones or a value per person are refused (docs/privacy.md).", list),
         Setting("column_map", {}, "Per kind of import, source column -> socialhr field, e.g. [column_map.roster] \"Worker ID\" = \"employee_id\".", dict),
         Setting("spark_master", "local[2]", "Spark master URL for --engine spark.", str),
         # Connectors

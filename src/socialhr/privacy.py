@@ -19,10 +19,13 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
+import re
 import secrets
 import sqlite3
+from collections import Counter
 from contextlib import closing
 from pathlib import Path
 from typing import Iterable
@@ -63,6 +66,31 @@ class Pseudonymiser:
     def token(self, kind: str, value: str) -> str:
         msg = f"{kind}:{normalise(kind, value)}".encode()
         return hmac.digest(self._key, msg, "sha256").hex()[:TOKEN_HEX]
+
+    def tokens(self, kind: str, values: Iterable[str]) -> list[str]:
+        """The :meth:`token` of each value, for many values at once (about half the
+        time per value): HMAC (RFC 2104) from the key's inner and outer SHA-256
+        states, made once and copied for each value.
+
+        >>> p = Pseudonymiser(b"k" * 32)
+        >>> p.tokens("context", ["Roadmap", " Roadmap ", "Réunion"]) == [p.token("context", v) for v in ("Roadmap", "Roadmap", "Réunion")]
+        True
+        >>> Pseudonymiser(b"k" * 65).tokens("email", ["A@x.example"]) == [Pseudonymiser(b"k" * 65).token("email", "a@x.example")]
+        True
+        """
+        key = self._key if len(self._key) <= 64 else hashlib.sha256(self._key).digest()
+        key = key.ljust(64, b"\0")
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in key)).copy
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in key)).copy
+        prefix = f"{kind}:".encode()
+        out = []
+        for value in values:
+            h = inner()
+            h.update(prefix + normalise(kind, value).encode())
+            o = outer()
+            o.update(h.digest())
+            out.append(o.hexdigest()[:TOKEN_HEX])
+        return out
 
     def person(self, employee_id: str) -> str:
         """A person's pseudonym: the token of their employee id."""
@@ -178,6 +206,115 @@ class Vault:
             marks = ",".join("?" * len(chunk))
             out.update(conn.execute(f"SELECT token, value FROM identities WHERE token IN ({marks})", chunk).fetchall())
         return out
+
+
+# -- which person attributes may be group dimensions ---------------------------
+
+# Fewer people than this with a value cannot show whether an attribute is
+# unique per person: four people in four cost centres look like four names.
+UNIQUE_MIN_PEOPLE = 10
+
+_EMAIL = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}")
+_PHONE_CHARS = re.compile(r"^\+?[\d\s().\-/]+$")
+_DATE = re.compile(r"^\d{1,4}([-/.])\d{1,2}\1\d{1,4}$")
+# Column names that say what the values may not show on a small roster.
+_CONTACT_ENDINGS = ("email", "mail", "phone", "mobile", "telephone", "fax")
+_NAME_COLUMNS = {"name", "surname", "nickname", "firstname", "lastname", "givenname", "familyname", "fullname", "middlename",
+                 "displayname", "preferredname", "legalname", "maidenname", "birthname"}
+
+
+def looks_like_phone(value: str) -> bool:
+    """A phone number as people write one: 7 to 15 digits with phone punctuation
+    only, and either an international or area prefix (``+``, ``(``) or three
+    groups of digits or more. Plain digit strings (ids, amounts, codes), two
+    groups (``4001-0020``) and dates are not.
+
+    >>> [looks_like_phone(v) for v in ("+44 20 7946 0958", "(555) 010-0142", "555.010.0142", "020 7946 0958")]
+    [True, True, True, True]
+    >>> [looks_like_phone(v) for v in ("5550100142", "4001-0020", "2026-03-01", "01.03.2026", "CC-100", "+1 55")]
+    [False, False, False, False, False, False]
+    """
+    value = value.strip()
+    if not _PHONE_CHARS.match(value) or _DATE.match(value):
+        return False
+    digits = sum(c.isdigit() for c in value)
+    groups = len(re.findall(r"\d+", value))
+    return 7 <= digits <= 15 and (value[0] in "+(" or groups >= 3)
+
+
+def attribute_refusal(name: str, values: list) -> str | None:
+    """Why a person attribute may not be a group dimension, or None when it may.
+
+    A group dimension labels groups in the outputs meant for leaders, so its
+    values must describe groups, not people. An attribute is refused when
+
+    * any of its values looks like an e-mail address (an address is a personal
+      identifier wherever it appears, even shared, like a manager's);
+    * at least half of its values look like phone numbers
+      (:func:`looks_like_phone`);
+    * it is unique per person, like a name, an id or a salary: among at least
+      :data:`UNIQUE_MIN_PEOPLE` people with a value, more than half of its
+      distinct values are each held by one person only. Below that many
+      people, uniqueness cannot be told from a coarse attribute and the data
+      do not decide;
+    * its name says it holds contact details (it ends in ``email``, ``mail``,
+      ``phone``, ``mobile``, ``telephone`` or ``fax``) or a person's name
+      (``first_name``, ``last_name``, ``surname``...; case, spaces and
+      punctuation aside), which a small roster's values cannot show.
+
+    The values are judged first; the reason never quotes a value, so it can be
+    shown to whoever imports.
+
+    Parameters
+    ----------
+    name : str
+        The attribute's name, as its column is called.
+    values : list
+        One value per person; None and blank text count as no value.
+
+    Returns
+    -------
+    str or None
+        The reason, to follow "cannot be a group dimension: ", or None.
+
+    Examples
+    --------
+    >>> attribute_refusal("cost_center", ["CC-100"] * 7 + ["CC-200"] * 5) is None
+    True
+    >>> attribute_refusal("manager_email", ["ada@acme.example"] * 6 + [None])
+    'its values look like e-mail addresses'
+    >>> attribute_refusal("mobile", ["+44 20 7946 0101", "+44 20 7946 0102"])
+    'its values look like phone numbers'
+    >>> attribute_refusal("badge", [f"B{i}" for i in range(10)])
+    'it is unique per person, like a name or an id: 10 of its 10 values are each held by one person only'
+    >>> attribute_refusal("badge", [f"B{i}" for i in range(9)]) is None  # too few people to judge
+    True
+    >>> attribute_refusal("site", ["A", "B"] + ["C"] * 4 + ["D"] * 4) is None  # 2 of 4 values: not more than half
+    True
+    >>> attribute_refusal("site", ["A", "B", "C"] + ["D"] * 4 + ["E"] * 3)
+    'it is unique per person, like a name or an id: 3 of its 5 values are each held by one person only'
+    >>> attribute_refusal("First Name", ["Ada", "Alan", "Ada"])
+    "its name says it holds people's names"
+    >>> attribute_refusal("Home-Phone", ["n/a"]), attribute_refusal("email_domain", ["acme.example"] * 3)
+    ("its name says it holds people's contact details", None)
+    """
+    counts = Counter(s for v in values if v is not None and (s := str(v).strip()))
+    if not counts:
+        return None
+    if any(_EMAIL.search(v) for v in counts):
+        return "its values look like e-mail addresses"
+    people = sum(counts.values())
+    if 2 * sum(n for v, n in counts.items() if looks_like_phone(v)) >= people:
+        return "its values look like phone numbers"
+    single = sum(1 for n in counts.values() if n == 1)
+    if people >= UNIQUE_MIN_PEOPLE and 2 * single > len(counts):
+        return f"it is unique per person, like a name or an id: {single} of its {len(counts)} values are each held by one person only"
+    plain = re.sub(r"[^a-z0-9]", "", name.casefold())
+    if plain.endswith(_CONTACT_ENDINGS):
+        return "its name says it holds people's contact details"
+    if plain in _NAME_COLUMNS:
+        return "its name says it holds people's names"
+    return None
 
 
 def groups_shown(sizes: Iterable[int], *, min_size: int = 5) -> list[bool]:

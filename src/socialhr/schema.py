@@ -1,14 +1,31 @@
 """The analytics database schema and its versioned migrations.
 
-Each entry of :data:`MIGRATIONS` upgrades the schema by one version. A workspace
-records its version in ``meta``; opening an older one applies the missing
-migrations in one transaction, and a newer one is refused with what to do.
-docs/data-model.md describes every table.
+Each entry of :data:`MIGRATIONS` upgrades the schema by one version: a list
+of steps, each SQL text or, for a change SQL cannot make alone, a function
+``step(db, key)`` (:data:`PythonStep`). A workspace records its version in
+``meta``; opening an older one applies the missing migrations in one
+transaction, and a newer one is refused with what to do. docs/data-model.md
+describes every table.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+from typing import Any, Callable, Union
+
+SCHEMA_VERSION = 7
+
+# The kind of the keyed token a context is stored as (HMAC of "context:<text>", schema 7).
+CONTEXT_TOKEN_KIND = "context"
+
+# A migration step SQL cannot make alone: ``step(db, key)`` changes the
+# database inside the migration's transaction. ``key(why)`` returns the
+# workspace's Pseudonymiser, or raises WorkspaceError saying the vault is
+# needed because ``why``; a step calls it only when it has something to
+# change. It returns True when it replaced stored values that must leave no
+# bytes behind in the database file (which is then rewritten; DuckDB reuses
+# freed blocks without clearing them).
+PythonStep = Callable[[Any, Callable[[str], Any]], bool]
+MigrationStep = Union[str, PythonStep]
 
 _V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -293,11 +310,38 @@ _V6 = [
     INTERACTIONS_VIEW,
 ]
 
+# Connectors whose contexts were keyed tokens from the start (a channel's
+# group id, a meeting UID's token); the interactions importer stored text.
+_TOKEN_CONTEXT_SOURCES = ("slack", "teams", "calendar")
+
+
+def _contexts_as_tokens(db: Any, key: Callable[[str], Any]) -> bool:
+    """Version 7: every context stored as text becomes its keyed token
+    (``contexts.context``; rows keep their context ids, so threads and meetings
+    group as before, and a later import of the same text finds its token)."""
+    import pyarrow as pa
+
+    rows = db.execute(
+        """SELECT x.context_id, x.context FROM contexts x LEFT JOIN ingestion_log b ON b.batch_id = x.batch_id
+           WHERE NOT (coalesce(list_contains(?::VARCHAR[], b.source_kind), false) AND regexp_full_match(x.context, '[0-9a-f]{16}'))
+           ORDER BY x.context_id""", [list(_TOKEN_CONTEXT_SOURCES)]).fetchall()
+    if not rows:
+        return False
+    p = key("whose contexts are stored as text, and upgrading it to 7 turns them into keyed tokens")
+    _tokens = pa.table({"context_id": pa.array([r[0] for r in rows], pa.int32()),
+                        "token": p.tokens(CONTEXT_TOKEN_KIND, [r[1] for r in rows])})
+    db.execute("UPDATE contexts SET context = t.token FROM _tokens t WHERE contexts.context_id = t.context_id")
+    return True
+
+
+_V7: list[MigrationStep] = [_contexts_as_tokens]
+
 # Versions a workspace can be read without, read-only: they replace views, or
 # relax a rule its rows already meet, so its older form gives the same rows.
+# (Not 7: a schema-6 workspace may hold contexts as text.)
 OPTIONAL_FOR_READING = {4, 5}
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
+MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
 BATCH_TABLES = ["people_history", "identities", "interaction_rows", "contexts", "ties", "groups", "group_members", "outcomes",

@@ -23,14 +23,15 @@ import os
 import stat
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 
 from . import __version__, config
-from .errors import WorkspaceError
+from .errors import VaultError, WorkspaceError
 from .privacy import Pseudonymiser, Vault
 from .schema import MIGRATIONS, OPTIONAL_FOR_READING, SCHEMA_VERSION
+from .sql import quote_identifier
 
 DB_FILE = "socialhr.duckdb"
 SETTINGS_FILE = "socialhr.toml"
@@ -43,8 +44,7 @@ class Workspace:
         self.path = path
         self.settings = settings
         self.db = db
-        vault_dir = Path(settings["vault_path"])
-        self.vault = Vault(vault_dir if vault_dir.is_absolute() else path / vault_dir)
+        self.vault = Vault(_vault_dir(path, settings))
         self._pseudonymiser: Pseudonymiser | None = None
         # What the read path computed for this open workspace (socialhr.results), keyed by what it depends on.
         self.cache: dict[str, Any] = {}
@@ -63,13 +63,10 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(path, 0o700)  # (also when the folder was there, empty)
         _write_private(path / SETTINGS_FILE, config.dumps(values))
-        vault_dir = Path(values["vault_path"])
-        Vault.create(vault_dir if vault_dir.is_absolute() else path / vault_dir)
+        Vault.create(_vault_dir(path, values))
         db = _connect(path / DB_FILE, values)
         db.execute("BEGIN")
-        for version in sorted(MIGRATIONS):
-            for statement in MIGRATIONS[version]:
-                db.execute(statement)
+        _migrate(db, sorted(MIGRATIONS), _key_from_vault(path, values, 0))  # (an empty database: nothing to rewrite)
         db.execute("INSERT INTO meta VALUES ('schema_version', ?), ('created_by', ?)", [str(SCHEMA_VERSION), __version__])
         db.execute("COMMIT")
         _owner_only(path)
@@ -106,11 +103,20 @@ class Workspace:
                 db.close()
                 raise WorkspaceError(f"{path} has schema {version} and needs upgrading to {SCHEMA_VERSION}", hint="Open it once without read-only access (any socialhr command that writes) to upgrade it.")
             db.execute("BEGIN")
-            for v in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[v]:
-                    db.execute(statement)
-            db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
-            db.execute("COMMIT")
+            try:
+                if _migrate(db, range(version + 1, SCHEMA_VERSION + 1), _key_from_vault(path, values, version)):
+                    # (Recorded with the migration, so a rewrite that fails is done on the next open.)
+                    db.execute(f"INSERT OR REPLACE INTO meta VALUES ('{_REWRITE_PENDING}', 'yes')")
+                db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
+                db.execute("COMMIT")
+            except BaseException:
+                try:
+                    db.execute("ROLLBACK")
+                finally:
+                    db.close()
+                raise
+        if not read_only and db.execute(f"SELECT count(*) FROM meta WHERE key = '{_REWRITE_PENDING}'").fetchone()[0]:
+            db = _rewritten(path / DB_FILE, values, db)
         return cls(path, values, db)
 
     def close(self) -> None:
@@ -230,6 +236,70 @@ def _owner_only(path: Path) -> None:
             continue
         if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & ~mode and not stat.S_ISLNK(st.st_mode):
             os.chmod(p, stat.S_IMODE(st.st_mode) & mode)
+
+
+def _vault_dir(path: Path, settings: dict[str, Any]) -> Path:
+    vault_dir = Path(settings["vault_path"])
+    return vault_dir if vault_dir.is_absolute() else path / vault_dir
+
+
+def _migrate(db: duckdb.DuckDBPyConnection, versions, key: Callable[[str], Pseudonymiser]) -> bool:
+    """Run the migrations of ``versions`` in order (inside the caller's transaction);
+    True when one asks for the database file to be rewritten (see schema.PythonStep)."""
+    rewrite = False
+    for v in versions:
+        for step in MIGRATIONS[v]:
+            if isinstance(step, str):
+                db.execute(step)
+            else:
+                rewrite = bool(step(db, key)) or rewrite
+    return rewrite
+
+
+def _key_from_vault(path: Path, settings: dict[str, Any], version: int) -> Callable[[str], Pseudonymiser]:
+    """What a migration step calls for the workspace's key: a Pseudonymiser, or a WorkspaceError that says why it is needed."""
+
+    def key(why: str) -> Pseudonymiser:
+        vault = Vault(_vault_dir(path, settings))
+        try:
+            return Pseudonymiser(vault.key())
+        except VaultError:
+            raise WorkspaceError(
+                f"{path} has schema {version}, {why}, which needs the pseudonymisation key; the vault is not here: {vault.dir}",
+                hint="Open it once where its vault is (any socialhr command that writes), then copy the upgraded database.",
+            ) from None
+
+    return key
+
+
+# A meta key set while a migration's rewrite of the database file (below) is due.
+_REWRITE_PENDING = "rewrite_pending"
+
+
+def _rewritten(db_path: Path, settings: dict[str, Any], db: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Copy the database into a new file that replaces it, and open that: DuckDB reuses the
+    blocks a migration freed without clearing them, so values it replaced (context
+    texts) would otherwise stay readable in the file. Rows keep their order."""
+    fresh = db_path.with_name(db_path.name + ".rewrite")
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    name = db.execute("SELECT current_database()").fetchone()[0]
+    db.execute("SET preserve_insertion_order = true")
+    # (ATTACH takes no parameters: the path, the workspace's own, is a quoted literal.)
+    db.execute(f"ATTACH '{str(fresh).replace(chr(39), chr(39) * 2)}' AS socialhr_rewrite")
+    try:
+        db.execute(f"COPY FROM DATABASE {quote_identifier(name)} TO socialhr_rewrite")
+        db.execute("DETACH socialhr_rewrite")
+    except BaseException:
+        db.close()
+        fresh.unlink(missing_ok=True)
+        raise
+    db.close()
+    os.chmod(fresh, stat.S_IMODE(os.stat(db_path).st_mode))
+    os.replace(fresh, db_path)
+    db = _connect(db_path, settings)
+    db.execute(f"DELETE FROM meta WHERE key = '{_REWRITE_PENDING}'")
+    return db
 
 
 def _connect(db_path: Path, settings: dict[str, Any], *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -65,7 +65,7 @@ def _register_builtins() -> None:
     from .viva import import_viva_p2p, import_viva_person
 
     importer("roster", help="HR roster (CSV, TSV, XLSX, Parquet, JSON Lines), one row per employee.",
-             options=("column_map", "encoding", "effective_date", "date_format"))(import_roster)
+             options=("column_map", "encoding", "effective_date", "date_format", "attributes"))(import_roster)
     importer("interactions", help="Interaction metadata: timestamp, sender, recipients (;-separated), channel, duration_minutes.",
              options=("column_map", "encoding"))(import_interactions)
     importer("slack", help="Slack workspace export (.zip or its folder): channels, private channels, DMs, threads, mentions.",

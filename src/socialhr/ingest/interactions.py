@@ -138,7 +138,7 @@ def _import_rows(ws: Workspace, src, batch: Batch, progress) -> tuple[int, Ident
     """
     resolver = IdentityResolver(ws, batch.batch_id)
     # (Known contexts are read only when the file has them: there may be millions.)
-    contexts = Contexts(ws.db, batch.batch_id) if "context" in src.columns else None
+    contexts = Contexts(ws, batch.batch_id) if "context" in src.columns else None
     channels = _Channels(ws.db)
     offset = 0
     with ThreadPoolExecutor(1, thread_name_prefix="socialhr-read") as reading, \

@@ -39,11 +39,15 @@ class Lookup:
         if not pa.types.is_string(values.type):
             values = pc.cast(values, pa.string())
         at = pc.index_in(values, value_set=self.values)
+        ids = pc.take(self.ids, at)
         if at.null_count > values.null_count:  # (a missing value is null in both) some not met before
             new = pc.unique(pc.filter(values, pc.and_(pc.is_null(at), pc.is_valid(values))))
             if isinstance(new, pa.ChunkedArray):
                 new = new.combine_chunks()
+            new_ids = self.ids_for_new(new)
             self.values = pa.concat_arrays([self.values, new])
-            self.ids = pa.concat_arrays([self.ids, self.ids_for_new(new)])
-            at = pc.index_in(values, value_set=self.values)
-        return pc.take(self.ids, at)
+            self.ids = pa.concat_arrays([self.ids, new_ids])
+            # The values not met before are looked up among the new ones alone: hashing
+            # every value met so far a second time cost as much as the first look-up.
+            ids = pc.coalesce(ids, pc.take(new_ids, pc.index_in(values, value_set=new)))
+        return ids

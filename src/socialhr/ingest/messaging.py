@@ -13,7 +13,8 @@ The rules the tabular importer applies (:mod:`.interactions`) hold here too:
 * ``weight`` (of each sender->recipient tie) defaults to 1 / number of
   recipients;
 * more recipients than ``broadcast_threshold`` makes a ``broadcast``;
-* recipients are a set: the sender and repeats are dropped.
+* recipients are a set: the sender and repeats are dropped;
+* a context is a keyed token the connector made (:mod:`.contexts`).
 
 A sink made with ``dedupe=True`` takes a 64-bit key per row (an e-mail's
 Message-ID, hashed by :func:`digest`) and stores only the first row of each key.
@@ -140,7 +141,8 @@ class InteractionSink:
             weight: float | None = None, duration: float | None = None, context: str | None = None,
             key: int | None = None) -> None:
         """Add one interaction; ``recipients`` must already be a list of distinct pseudonyms
-        without the sender (broadcast channel posts may have none)."""
+        without the sender (broadcast channel posts may have none), and ``context`` a keyed
+        token (a channel's group id, a meeting UID's token), never text (:mod:`.contexts`)."""
         n = len(recipients)
         if n > self.threshold:
             kind = "broadcast"
@@ -169,8 +171,8 @@ class InteractionSink:
             self._channels.update(channel_ids(self.ws.db, missing))
         if any(c is not None for c in self._context):
             if self._contexts is None:  # (known contexts read only once there is one: there may be millions)
-                self._contexts = Contexts(self.ws.db, self.batch_id)
-            contexts = self._contexts.ids_of(pa.array(self._context, pa.string()))
+                self._contexts = Contexts(self.ws, self.batch_id)
+            contexts = self._contexts.ids_of_tokens(pa.array(self._context, pa.string()))
             self._contexts.flush()
         else:
             contexts = pa.nulls(n, pa.int32())

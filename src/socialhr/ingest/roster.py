@@ -1,9 +1,15 @@
 """Import the HR roster (CSV, TSV, XLSX, Parquet or JSON Lines) with history.
 
 Fields: ``employee_id`` (required), ``email, name, department, team,
-manager_id, level, location, hire_date, exit_date``; any other column is kept
-as an attribute. Names and e-mails go to the vault only; the analytics
-database gets pseudonyms and org-chart facts.
+manager_id, level, location, hire_date, exit_date``. Names and e-mails go to
+the vault only; the analytics database gets pseudonyms and org-chart facts.
+
+Any other column is stored, as an attribute of the person (and a group
+dimension of the analysis), only when declared: ``--attribute COLUMN`` or the
+``roster_attributes`` setting. The others are left out, never read into the
+database, and named in the batch notes (``left_out``). A declared column
+whose values are e-mail addresses or phone numbers, or that is unique per
+person, is refused (:func:`socialhr.privacy.attribute_refusal`).
 
 History: each person has records in ``people_history`` with the dates they
 held. A person seen for the first time gets a record from their hire date (or
@@ -17,6 +23,7 @@ leavers are recorded through ``exit_date``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date, datetime
 from pathlib import Path
@@ -25,8 +32,9 @@ from typing import Any, Callable
 import pyarrow as pa
 
 from ..errors import InputError
+from ..privacy import attribute_refusal
 from ..workspace import Workspace
-from .batch import Batch, BatchResult
+from .batch import Batch, BatchResult, content_hash
 from .identity import next_identity_id, reresolve
 from .tabular import TableSource, open_table
 
@@ -58,28 +66,74 @@ def import_roster(
     encoding: str | None = None,
     effective_date: date | None = None,
     date_format: str | None = None,
+    attributes: list[str] | str | None = None,
     progress: Callable[[int, int | None], None] | None = None,
 ) -> BatchResult:
-    """Import one roster file as one batch. See the module docstring."""
+    """Import one roster file as one batch. See the module docstring.
+
+    ``attributes`` declares columns to store besides the roster's own fields,
+    with those of the ``roster_attributes`` setting (a comma-separated string
+    is split).
+    """
     effective = effective_date or date.today()
     cmap = {**ws.column_map("roster"), **(column_map or {})}
     src = open_table(
         path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, aliases=ALIASES,
         encoding=encoding, keep_extra=True, multiline=True,
     )
-    records = _read(src, date_format)
+    if isinstance(attributes, str):
+        attributes = [a.strip() for a in attributes.split(",") if a.strip()]
+    declared = _declared(src, [*ws.settings["roster_attributes"], *(attributes or [])])
+    records = _read(src, date_format, declared)
+    _refuse_personal(src, records, declared)
     if progress:
         progress(len(records), len(records))
-    with Batch(ws, "roster", src.path) as batch:
+    # The same file with other declarations is another import (attributes to add, or to stop storing).
+    digest = hashlib.sha256(f"{content_hash(src.path)}:attributes:{json.dumps(declared)}".encode()).hexdigest() if declared else None
+    with Batch(ws, "roster", src.path, digest=digest) as batch:
         if batch.is_duplicate:
             return batch.result
         _store(ws, batch, records, effective, src)
+        left_out = [c for c in src.columns if c not in REQUIRED and c not in OPTIONAL and c not in declared]
+        if left_out:
+            batch.notes["left_out"] = left_out
         batch.rows_read = batch.rows_imported = len(records)
     return batch.result
 
 
-def _read(src: TableSource, date_format: str | None) -> list[dict[str, Any]]:
-    extra = [c for c in src.columns if c not in REQUIRED and c not in OPTIONAL]
+_COARSER = "map it to something coarser before importing (a region for a city, a band for a salary, a year for a date)."
+
+
+def _declared(src: TableSource, names: list[str]) -> list[str]:
+    """The file's columns that ``names`` declare as attributes (matched without regard to case), in file order."""
+    extra = {c.casefold(): c for c in src.columns if c not in REQUIRED and c not in OPTIONAL}
+    fields = {f.casefold() for f in REQUIRED + OPTIONAL} | set(ALIASES)
+    found = set()
+    for name in names:
+        key = name.strip().casefold()
+        if key in extra:
+            found.add(extra[key])
+        elif key in fields:
+            raise InputError(f"{name.strip()!r} is one of the roster's own fields, stored without being declared", file=src.path, line=1,
+                             hint=f"Declare only other columns: {', '.join(extra.values()) or 'the file has none'}.")
+        else:
+            raise InputError(f"the roster has no column {name.strip()!r} to store as a declared attribute", file=src.path, line=1,
+                             hint=f"Its columns: {', '.join(src.source_columns)}.")
+    return [c for c in src.columns if c in found]
+
+
+def _refuse_personal(src: TableSource, records: list[dict[str, Any]], declared: list[str]) -> None:
+    """A declared column that cannot be a group dimension is refused before anything is stored."""
+    for column in declared:
+        reason = attribute_refusal(column, [r["attributes"].get(column) for r in records])
+        if reason:
+            raise InputError(f"the column {column!r} cannot be a group dimension, so it is not stored: {reason}", file=src.path,
+                             line=1, field=column, hint=f"Leave it out of --attribute and the roster_attributes setting, or {_COARSER}")
+
+
+def _read(src: TableSource, date_format: str | None, declared: list[str]) -> list[dict[str, Any]]:
+    """The rows, checked, each with its declared attributes (a dict, or None when none are declared);
+    the other extra columns are dropped here."""
     records: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
     emails: dict[str, tuple[str, int]] = {}
@@ -88,7 +142,8 @@ def _read(src: TableSource, date_format: str | None) -> list[dict[str, Any]]:
         for values in rb.to_pylist():
             line = src.line_of(row)
             row += 1
-            rec = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in values.items()}
+            rec = {k: (v.strip() if isinstance(v, str) else v) or None for k, v in values.items()
+                   if k in REQUIRED or k in OPTIONAL or k in declared}
             rec = {k: (None if v is None else str(v)) for k, v in rec.items()}
             eid = rec.get("employee_id")
             if not eid:
@@ -117,7 +172,8 @@ def _read(src: TableSource, date_format: str | None) -> list[dict[str, Any]]:
             if rec["hire_date"] and rec["exit_date"] and rec["exit_date"] < rec["hire_date"]:
                 raise src.error(row - 1, "exit_date", f"the exit date {rec['exit_date']} is before the hire date {rec['hire_date']}", "Correct one of the two dates.")
             rec["email"] = email
-            rec["attributes"] = json.dumps({k: rec[k] for k in extra if rec.get(k) is not None}, sort_keys=True) if extra else None
+            attrs = {k: v for k in declared if (v := rec.pop(k, None)) is not None}
+            rec["attributes"] = attrs if declared else None
             rec["line"] = line
             records.append(rec)
     if not records:
@@ -205,7 +261,8 @@ _HISTORY_SCHEMA = pa.schema(
 
 
 def _history_row(r: dict[str, Any], start: date, batch_id: int) -> tuple:
-    return (r["person"], start, None, r.get("department"), r.get("team"), r["manager"], r.get("level"), r.get("location"), r["hire_date"], r["exit_date"], r["attributes"], batch_id)
+    attributes = json.dumps(r["attributes"], sort_keys=True) if r["attributes"] is not None else None
+    return (r["person"], start, None, r.get("department"), r.get("team"), r["manager"], r.get("level"), r.get("location"), r["hire_date"], r["exit_date"], attributes, batch_id)
 
 
 def _norm(v: Any) -> Any:

@@ -22,12 +22,16 @@ counted in the batch notes.
 every numeric column is a metric, stored per person and week in
 ``person_week_metrics``; every column with text is an HR attribute (or those
 named by ``hr_columns``). ``Organization`` becomes the department, ``Level``
-the level, the others go to the person's attributes. When a person's
-attributes change from one week to the next, their record closes on that
-week's MetricDate and a new one opens, as the roster does. The names of
-these columns are the file's to choose: in DuckDB the columns are named by
-position, and their names are only ever values (bound parameters), so a name
-is stored as written, whatever it holds (tests/security/test_sql_from_files.py).
+the level; another HR attribute goes to the person's attributes only when
+``hr_columns`` names it (the declaration, as ``--attribute`` is the
+roster's), and is refused if it cannot be a group dimension
+(:func:`socialhr.privacy.attribute_refusal`); the others are left out and
+named in the batch notes (``left_out``). When a person's attributes change
+from one week to the next, their record closes on that week's MetricDate and
+a new one opens, as the roster does. The names of these columns are the
+file's to choose: in DuckDB the columns are named by position, and their
+names are only ever values (bound parameters), so a name is stored as
+written, whatever it holds (tests/security/test_sql_from_files.py).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..privacy import attribute_refusal
 from ..sql import quote_identifier
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
@@ -227,9 +232,13 @@ def import_viva_person(
             raise InputError(f"--hr-columns names {', '.join(repr(c) for c in unknown)}, not a column of the file", file=src.path, line=1,
                              hint=f"Columns: {', '.join(others)}.")
         hr = [lower[c.lower()] for c in hr_columns]
-    else:
-        hr = _text_columns(ws, src, others)
-    metrics = [c for c in others if c not in hr]
+        _refuse_personal(src, [c for c in hr if c.lower() not in HR_FIELDS])
+    text = _text_columns(ws, src, others)
+    if hr_columns is None:
+        hr = [c for c in text if c.lower() in HR_FIELDS]
+    # Text columns not named (Organization and Level aside) are HR attributes left out, not metrics.
+    left_out = [c for c in text if c not in hr]
+    metrics = [c for c in others if c not in hr and c not in left_out]
     dates, total = _scan_dates(src, "MetricDate")
     days = read_dates(dates, date_format, src, "MetricDate")
     with Batch(ws, "viva-person", src.path) as batch:
@@ -265,6 +274,7 @@ def import_viva_person(
         batch.notes.update({
             "people": db.execute("SELECT count(DISTINCT person) FROM person_week_metrics WHERE batch_id = ?", [batch.batch_id]).fetchone()[0],
             "weeks": len(days), "metrics": len(metrics), "hr_attributes": hr, "new_people": new_people, **changes,
+            **({"left_out": left_out} if left_out else {}),
         })
     return batch.result
 
@@ -280,6 +290,20 @@ def _position(columns: list[str], name: str) -> str:
 
 def _by_position(rb: pa.RecordBatch, columns: list[str]) -> dict[str, pa.Array]:
     return {f"c{i}": rb.column(name) for i, name in enumerate(columns)}
+
+
+def _refuse_personal(src: TableSource, columns: list[str]) -> None:
+    """Refuse a named HR column that cannot be a group dimension, judged on each person's last value."""
+    if not columns:
+        return
+    rows = pa.Table.from_batches([rb.select(["PersonId", *columns]) for rb in src.batches()])
+    last = rows.group_by("PersonId", use_threads=False).aggregate([(c, "last") for c in columns])
+    for column in columns:
+        reason = attribute_refusal(column, last.column(f"{column}_last").cast(pa.string()).to_pylist())
+        if reason:
+            raise InputError(f"the column {column!r} cannot be a group dimension, so it is not stored: {reason}", file=src.path,
+                             line=1, field=column, hint="Leave it out of --hr-columns, or map it to something coarser before "
+                                                         "importing (a region for a city, a band for a salary, a year for a date).")
 
 
 def _text_columns(ws: Workspace, src: TableSource, columns: list[str]) -> list[str]:

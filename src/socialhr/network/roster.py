@@ -9,6 +9,11 @@ Isolated people are nodes too.
 Org chart of a window: for each person, the record valid on the window's last
 day, or on their exit date if they left during the window; failing that the
 latest record starting before then; failing that their earliest record.
+
+Attributes: each roster attribute with scalar values is a group dimension,
+unless :func:`socialhr.privacy.attribute_refusal` refuses it on the window's
+values (e-mail addresses, phone numbers, a value per person). Importers
+refuse such columns, but a workspace made before they did may hold them.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ..privacy import attribute_refusal
 from .windows import Window
 
 DIMENSIONS = ("department", "team", "location", "level")
@@ -55,7 +61,8 @@ def roster_at(db: Any, window: Window) -> dict[str, Any]:
     dict
         ``person`` (numpy array of ids) and, per dimension (department, team,
         location, level, manager, hire_date, exit_date, and ``attr:<key>``
-        for each roster attribute with scalar values), a list aligned with it.
+        for each roster attribute with scalar values that may be a group
+        dimension), a list aligned with it.
     """
     rows = db.execute(_ROSTER_SQL, {"first": window.start, "last": window.last_day}).fetchall()
     out: dict[str, Any] = {"person": np.array([r[0] for r in rows], dtype=object).astype(str) if rows else np.array([], dtype=str)}
@@ -66,9 +73,9 @@ def roster_at(db: Any, window: Window) -> dict[str, Any]:
     attrs = [json.loads(r[6]) if r[6] else {} for r in rows]
     keys = sorted({k for a in attrs if isinstance(a, dict) for k, v in a.items() if _scalar(v)})
     for k in keys:
-        out[ATTRIBUTE_PREFIX + k] = [
-            (str(a[k]) if isinstance(a, dict) and k in a and _scalar(a[k]) and a[k] is not None else None) for a in attrs
-        ]
+        values = [(str(a[k]) if isinstance(a, dict) and k in a and _scalar(a[k]) and a[k] is not None else None) for a in attrs]
+        if attribute_refusal(k, values) is None:
+            out[ATTRIBUTE_PREFIX + k] = values
     return out
 
 
