@@ -21,7 +21,7 @@ demo: install
 	@rm -rf $(DEMO_DIR)
 	$(BIN)/socialhr synth $(DEMO_DIR)/source --people $(DEMO_PEOPLE) --seed 7
 	$(BIN)/socialhr init $(DEMO_DIR)/workspace
-	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace roster $(DEMO_DIR)/source/roster.csv
+	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace roster $(DEMO_DIR)/source/roster.csv --attribute employment_type
 	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace email $(DEMO_DIR)/source/mail.mbox
 	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace slack $(DEMO_DIR)/source/slack.zip
 	$(BIN)/socialhr ingest $(DEMO_DIR)/workspace calendar $(DEMO_DIR)/source/calendar.ics
