@@ -169,12 +169,17 @@ def _interactions(tmp_path: Path, people: list[str], day: str = "2026-07-0{d}") 
 
 
 def _dimensions(ws: Workspace) -> dict[str, set[str]]:
-    """Per dimension of the group outputs, the group labels shown (a dimension with every group withheld shows none)."""
-    dims = {d: set() for (d,) in ws.db.execute("SELECT DISTINCT dimension FROM group_withheld").fetchall()}
-    for d, g in ws.db.execute('SELECT dimension, "group" FROM group_metrics').fetchall():
-        dims[d].add(g)
-    for d, a, b in ws.db.execute("SELECT dimension, from_group, to_group FROM group_matrix").fetchall():
-        dims.setdefault(d, set()).update((a, b))
+    """Per dimension of the group outputs, every group label they name: shown, in the matrix, or listed as withheld."""
+    from socialhr.results import aggregates, read
+
+    dims: dict[str, set[str]] = {d: set() for d in aggregates(ws).dimensions()}
+    for r in read(ws, "group_metrics", window="*").to_arrow().to_pylist():
+        dims[r["dimension"]].add(r["group"])
+    for r in read(ws, "group_matrix", window="*").to_arrow().to_pylist():
+        dims.setdefault(r["dimension"], set()).update((r["from_group"], r["to_group"]))
+    for r in read(ws, "withheld", window="*").to_arrow().to_pylist():
+        if r["group"] is not None:
+            dims.setdefault(r["dimension"], set()).add(r["group"])
     return dims
 
 
