@@ -242,7 +242,9 @@ def _viva_attribute_stored(ws, name, values):
 
 
 def _context_stored(ws, name, values):
-    assert sorted(r[0] for r in ws.db.execute("SELECT context FROM contexts").fetchall()) == sorted(set(values))
+    # (contexts are stored as keyed tokens, never as text: tests/security/test_declared_data.py)
+    expected = sorted(set(ws.pseudonymiser.tokens("context", values)))
+    assert sorted(r[0] for r in ws.db.execute("SELECT context FROM contexts").fetchall()) == expected
 
 
 @dataclass(frozen=True)
@@ -264,13 +266,15 @@ def _csv(sample: str, out: str, skip: int = 0):
 
 
 ADVICE = "Who do you go to for advice about your work?"
+# A roster column outside the model is stored only when declared (section 2): the hostile one is.
+DECLARED = lambda name: {"attributes": [name]}  # noqa: E731
 ROSTER = "roster/workday.csv"
 
 CASES = {
-    "roster-csv": Case("roster", _csv(ROSTER, "roster.csv"), TEXT, _attribute_stored),
-    "roster-xlsx": Case("roster", lambda w, n, v: _xlsx(_table(DATA / ROSTER, n, v), w / "roster.xlsx", HOSTILE_SHEET), TEXT, _attribute_stored),
-    "roster-parquet": Case("roster", lambda w, n, v: _parquet(_table(DATA / ROSTER, n, v), w / "roster.parquet"), TEXT, _attribute_stored),
-    "roster-jsonl": Case("roster", lambda w, n, v: _jsonl(_table(DATA / ROSTER, n, v), w / "roster.jsonl"), TEXT, _attribute_stored),
+    "roster-csv": Case("roster", _csv(ROSTER, "roster.csv"), TEXT, _attribute_stored, options=DECLARED),
+    "roster-xlsx": Case("roster", lambda w, n, v: _xlsx(_table(DATA / ROSTER, n, v), w / "roster.xlsx", HOSTILE_SHEET), TEXT, _attribute_stored, options=DECLARED),
+    "roster-parquet": Case("roster", lambda w, n, v: _parquet(_table(DATA / ROSTER, n, v), w / "roster.parquet"), TEXT, _attribute_stored, options=DECLARED),
+    "roster-jsonl": Case("roster", lambda w, n, v: _jsonl(_table(DATA / ROSTER, n, v), w / "roster.jsonl"), TEXT, _attribute_stored, options=DECLARED),
     "interactions-csv": Case("interactions", _csv("interactions/messages.csv", "i.csv"), TEXT, _left_out, roster_first=True),
     "interactions-parquet": Case("interactions", lambda w, n, v: _parquet(_interactions_table(n, v), w / "i.parquet"), TEXT, _left_out, roster_first=True),
     "interactions-jsonl": Case("interactions", lambda w, n, v: _interactions_jsonl(w / "i.jsonl", n, v), TEXT, _left_out, roster_first=True),
@@ -285,7 +289,8 @@ CASES = {
                                 options=lambda name: {"question_map": {ADVICE: "advice", name: name}}),
     "viva-p2p": Case("viva-p2p", _csv("viva/p2p_monthly.csv", "p2p.csv"), TEXT, _left_out, options=lambda name: {"date_format": "%m/%d/%Y"}),
     "viva-person-metric": Case("viva-person", _csv("viva/person_query.csv", "p.csv"), NUMBERS, _metric_stored),
-    "viva-person-attribute": Case("viva-person", _csv("viva/person_query.csv", "p.csv"), TEXT, _viva_attribute_stored),
+    "viva-person-attribute": Case("viva-person", _csv("viva/person_query.csv", "p.csv"), TEXT, _viva_attribute_stored,
+                                  options=lambda name: {"hr_columns": [name]}),
     "linkedin": Case("linkedin", _csv("linkedin/Connections.csv", "Connections.csv", skip=3), TEXT, _left_out_of_the_vault, roster_first=True,
                      options=lambda name: {"owner": "E003"}),
 }
@@ -389,8 +394,9 @@ def test_hostile_values_are_stored_as_data(workspace, work):
         ingest(workspace, "interactions", interactions)
     q = workspace.db.execute
     assert {(k, n) for k, n in q("SELECT kind, name FROM groups").fetchall()} >= {("department", dept), ("team", team)}
+    tokens = workspace.pseudonymiser.tokens("context", [context, "x' || (SELECT 1) || '"])  # (contexts are stored as keyed tokens)
     assert q("SELECT channel, context FROM interactions ORDER BY \"timestamp\"").fetchall() == [
-        (channel.lower(), context), ("email", "x' || (SELECT 1) || '")]
+        (channel.lower(), tokens[0]), ("email", tokens[1])]
 
 
 @pytest.mark.parametrize("kind_value", ["meeting'); DROP TABLE interaction_rows; --", 'x" FROM read_blob(\'*\') --'])
