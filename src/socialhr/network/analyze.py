@@ -34,7 +34,7 @@ from .groups import group_metrics
 from .org_metrics import channel_metrics, org_metrics
 from .person_metrics import codes, local_metrics, start_shortest_path_metrics, tie_counts, with_shortest_paths
 from .roster import group_dimensions, roster_at
-from .windows import Window, check_spec, make_windows
+from .windows import WINDOW_NAMES, Window, check_spec, make_windows, window_count
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,7 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
     span = data_span(ws.db)
     if span is None:
         raise SocialHRError("nothing to analyze: the workspace has no interactions or ties", hint="Import collaboration data first, e.g. socialhr ingest DIR interactions messages.csv")
+    _check_window_count(spec, *span, limit=ws.settings["analysis_max_windows"])
     windows = make_windows(spec, *span)
     say(f"Aggregating {len(windows)} window(s) on {engine}")
     edges, agg_meta = aggregate(ws, windows, engine=engine, min_interactions=opts.tie_min_interactions)
@@ -126,6 +127,20 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
         }])
     summary["seconds"] = round(time.perf_counter() - started, 3)
     return summary
+
+
+def _check_window_count(spec: str, first: dt.date, last: dt.date, *, limit: int) -> None:
+    """Refuse more windows than ``limit`` (analysis_max_windows) before any is made: each is a whole network
+    analysis held in memory until all are stored, and one stray date (an event in 1900) makes thousands."""
+    count = window_count(spec, first, last)
+    if count > limit:
+        name = WINDOW_NAMES.get(spec, f"{spec[:-1]}-day")
+        raise SocialHRError(
+            f"the interactions span {first.isoformat()} to {last.isoformat()}: {count:,} {name} windows, more than the "
+            f"{limit:,} one analysis computes",
+            hint="Each window is a whole network analysis, held in memory until it is stored. Use a coarser window "
+                 "(--window quarter, or --window all for one window), or raise the analysis_max_windows setting; if a "
+                 "few stray dates stretch the span, find the import that holds them (socialhr status).")
 
 
 def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) -> dict[str, Any]:
