@@ -459,9 +459,11 @@ def _xlsx_rows(path: Path, source_columns: list[str], batch_rows: int) -> Iterat
         sheet = wb.worksheets[0]
         header = ["" if v is None else str(v).strip() for v in next(sheet.iter_rows(max_row=1, values_only=True), ())]
         idx = [header.index(c) for c in source_columns]
-        # Rows no wider than the columns read and no further down than Excel's last row: a sheet may
-        # claim a cell in column XFD, or a row two billion down, and openpyxl fills the gap with empty cells.
-        rows = sheet.iter_rows(min_row=2, max_row=_EXCEL_ROWS, max_col=max(idx, default=0) + 1, values_only=True)
+        # Rows no wider than the columns read, and no further down than the sheet's dimension says (as
+        # before) nor than Excel's last row: a sheet may claim a cell in column XFD, or a row two billion
+        # down without a dimension, and openpyxl fills the gap with empty cells.
+        last = min(sheet.max_row or _EXCEL_ROWS, _EXCEL_ROWS)
+        rows = sheet.iter_rows(min_row=2, max_row=last, max_col=max(idx, default=0) + 1, values_only=True)
         buf: list[list] = [[] for _ in idx]
 
         def flush() -> pa.RecordBatch:
