@@ -47,7 +47,12 @@ SETTINGS: dict[str, Setting] = {
             "noreply@*", "no-reply@*", "no_reply@*", "donotreply@*", "do-not-reply@*", "mailer-daemon@*", "postmaster@*",
             "*-bounces@*", "bounce*@*", "notifications@*", "notification@*", "calendar-notification@*",
         ], "E-mail senders left out as automated or mailing lists (shell-style patterns, case-insensitive).", list),
-        Setting("archive_max_ratio", 200, "Refuse a zip whose uncompressed size exceeds its compressed size by more than this factor (zip bombs).", int),
+        # Bounds on what one input may cost (docs/connectors.md#bounds): real exports stay far below them.
+        Setting("archive_max_ratio", 200, "Refuse a zip member, a workbook's part or a Parquet file that expands to more than this many times its compressed size (zip bombs; Parquet: values per byte), above 1 MB or a million values.", int),
+        Setting("calendar_max_occurrences", 10_000, "Refuse a recurring meeting that repeats more often than this from its start to the end of the imported period (27 years of a daily meeting).", int),
+        Setting("calendar_max_years", 50, "Refuse a recurring meeting that would be expanded over more years than this, from its start to the end of the imported period.", int),
+        Setting("calendar_max_expansion", 1_000, "Dates and times that expanding a calendar's recurring meetings may check, per KB of calendar read (at least 200,000 per import).", int),
+        Setting("analysis_max_windows", 500, "Refuse an analysis of more windows than this (ten years of weeks); each window is a whole network analysis.", int),
         # Network engine (docs/metrics.md defines each)
         Setting("tie_min_interactions", 1, "Interactions from one person to another in a window needed for a tie.", int),
         Setting("strong_tie_weight", 2.0, "A reciprocated tie is strong when its weight in each direction is at least this.", float),
@@ -103,7 +108,8 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
                 f"{source}: setting '{name}' must be {setting.kind.__name__}, got {value!r}",
                 hint=setting.help,
             ) from None
-    for name in ("tie_min_interactions", "archive_max_ratio", "exact_betweenness_limit", "shrink_min_ties"):
+    for name in ("tie_min_interactions", "archive_max_ratio", "exact_betweenness_limit", "shrink_min_ties", "calendar_max_occurrences",
+                 "calendar_max_years", "calendar_max_expansion", "analysis_max_windows"):
         if out[name] < 1:
             raise SettingsError(f"{source}: setting '{name}' must be at least 1, got {out[name]}", hint=SETTINGS[name].help)
     if out["betweenness_samples"] < 2:

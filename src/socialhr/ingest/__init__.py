@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..workspace import Workspace
+from .archive import check_source
 from .batch import BatchResult
 
 
@@ -41,7 +42,11 @@ def importer(kind: str, *, help: str, options: tuple[str, ...] = ()):
 
 
 def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchResult:
-    """Import ``path`` as a source of ``kind`` in one all-or-nothing batch."""
+    """Import ``path`` as a source of ``kind`` in one all-or-nothing batch.
+
+    A path that is neither a regular file nor a folder (a named pipe, a device, a socket) is refused
+    before anything is opened; folder importers refuse one inside the folder (:mod:`.archive`).
+    """
     if kind not in IMPORTERS:
         raise InputError(f"unknown kind of source '{kind}'", hint=f"Kinds: {', '.join(sorted(IMPORTERS))}.")
     imp = IMPORTERS[kind]
@@ -49,6 +54,8 @@ def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchR
     unknown = set(given) - imp.options
     if unknown:
         raise InputError(f"the option{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} {'do' if len(unknown) > 1 else 'does'} not apply to '{kind}'", hint=f"'{kind}' takes: {', '.join(sorted(imp.options - {'progress'})) or 'no options'}.")
+    # One check for every importer: a named pipe, device or socket would block or never end.
+    check_source(path)
     return imp.function(ws, path, **given)
 
 

@@ -21,7 +21,14 @@ Rules (docs/connectors.md):
   skipped and counted, as are cancelled events and occurrences, all-day events
   (absences, holidays), events without a start, and the same occurrence (UID
   and start) exported in two calendars;
-* times keep their zone (TZID, UTC); floating times take the workspace's zone.
+* times keep their zone (TZID, UTC); floating times take the workspace's zone;
+* what a file may cost is bounded (docs/connectors.md#bounds): a series
+  expanded over more than ``calendar_max_years`` (from its start to the end of
+  the period) or repeating more than ``calendar_max_occurrences`` times is
+  refused, as is a calendar whose series check more dates than
+  ``calendar_max_expansion`` per KB; a rule is never searched past the end of
+  the period (:mod:`.recurrence`), and a series with no occurrence in the
+  period is counted (``no_occurrences``).
 
 How it reads (speed and memory)
 -------------------------------
@@ -73,8 +80,10 @@ from .archive import MAX_RATIO, MemberError, iter_files, open_tree
 from .batch import Batch, BatchResult
 from .identity import IdentityResolver
 from .messaging import InteractionSink, micros
+from .recurrence import Budget, BudgetSpent, occurrences as rule_occurrences
 
-MAX_OCCURRENCES = 20_000  # per series, counted from its first start: a guard against rules that never stop
+_MIN_EXPANSION = 200_000  # dates the series of any calendar may check, whatever its size (calendar_max_expansion)
+_US_PER_YEAR = 365.2425 * 86_400_000_000
 _UNTIL = re.compile(r"UNTIL=(\d{8}(?:T\d{6}Z?)?)", re.I)
 _UTC = dt.timezone.utc
 _EXTS = (".ics", ".ical", ".ifb")
@@ -101,20 +110,22 @@ def import_calendar(ws: Workspace, path: str | Path, *, start: str | dt.date | N
     hi = _day(end, "end")
     zone = ZoneInfo(ws.settings["timezone"])
     if path.is_file() and path.suffix.lower() != ".zip":
-        return _run(ws, path, [_Source(path.parent / path.name, None, lambda: open(path, "rb"))], zone, lo, hi, progress)
+        return _run(ws, path, [_Source(path.parent / path.name, None, lambda: open(path, "rb"))], zone, lo, hi, progress,
+                    path.stat().st_size)
     with open_tree(path, max_ratio=ws.settings.get("archive_max_ratio", MAX_RATIO)) as tree:
         members = list(iter_files(tree, _EXTS))
         if not members:
             raise InputError("no .ics files found", file=path,
                              hint="Give an .ics file, or a folder or .zip holding .ics files (Google Calendar and Outlook exports).")
-        return _run(ws, path, [_Source(tree.path, m, _opener(tree, m)) for m in members], zone, lo, hi, progress)
+        return _run(ws, path, [_Source(tree.path, m, _opener(tree, m)) for m in members], zone, lo, hi, progress,
+                    sum(tree.size(m) for m in members))
 
 
-def _run(ws, path, sources, zone, lo, hi, progress) -> BatchResult:
+def _run(ws, path, sources, zone, lo, hi, progress, size: int) -> BatchResult:
     with Batch(ws, "calendar", path) as batch:
         if batch.is_duplicate:
             return batch.result
-        _Import(ws, batch, zone, sources, lo, hi + 86_400_000_000 if hi is not None else None, progress).run()
+        _Import(ws, batch, zone, sources, lo, hi + 86_400_000_000 if hi is not None else None, progress, size).run()
     return batch.result
 
 
@@ -710,9 +721,12 @@ def _rule_text(value: str) -> str:
 # -- the import ---------------------------------------------------------------------------
 
 class _Import:
-    def __init__(self, ws, batch, zone, sources: list[_Source], lo, hi, progress):
+    def __init__(self, ws, batch, zone, sources: list[_Source], lo, hi, progress, size: int = 0):
         self.ws, self.batch, self.zone, self.sources = ws, batch, zone, sources
         self.lo, self.hi, self.progress = lo, hi, progress
+        # What expanding the series may check, for the whole import (the bound of one small file's cost).
+        self.per_kb = ws.settings["calendar_max_expansion"]
+        self.budget = Budget(max(_MIN_EXPANSION, self.per_kb * size // 1024))
         self.resolver = IdentityResolver(ws, batch.batch_id)
         self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
         self.zones = _Zones()
@@ -804,8 +818,7 @@ class _Import:
             "new_identities": new_identities,
             "attendees_left_out": self.left_out,
             "occurrences_overridden": self.overridden,
-            "period": [dt.datetime.fromtimestamp(lo // 1_000_000, _UTC).isoformat(),
-                       dt.datetime.fromtimestamp(hi // 1_000_000, _UTC).isoformat()],
+            "period": [_utc(lo // 1_000_000 * 1_000_000).isoformat(), _utc(hi // 1_000_000 * 1_000_000).isoformat()],
             "naive_timestamps": self.naive,
             "timezone_assumed": self.ws.settings["timezone"] if self.naive else None,
             "files": len(self.sources),
@@ -895,7 +908,9 @@ class _Import:
         tz = start.tzinfo or self.zone
         local = start.replace(tzinfo=None)
         lo, hi = self.period
-        hi_local = dt.datetime.fromtimestamp(hi / 1e6, _UTC).astimezone(tz).replace(tzinfo=None) + dt.timedelta(days=1)
+        self.check_span(src, rec, start)
+        hi_local = _local_end(hi, tz)
+        limit = self.ws.settings["calendar_max_occurrences"]
         out: set[int] = set()
         for text in rec.rrules:
             text = _UNTIL.sub(lambda m: "UNTIL=" + _local_until(m.group(1), tz), text)
@@ -907,18 +922,22 @@ class _Import:
                                 "export the calendar again if it was not edited by hand.") from None
             n = 0
             try:
-                for occ in parsed:
-                    if occ > hi_local:
-                        break
+                for occ in rule_occurrences(parsed, hi_local, self.budget):
                     n += 1
-                    if n > MAX_OCCURRENCES:
-                        raise src.error(f"the recurrence rule {text!r} repeats more than {MAX_OCCURRENCES:,} times "
-                                        "before the end of the period", rec.line, "RRULE",
-                                        "A meeting series this frequent is not a meeting; fix or remove the event, "
-                                        "or import a shorter period (the start and end options).")
+                    if n > limit:
+                        raise src.error(f"the recurrence rule {text!r} repeats more than {limit:,} times before the end "
+                                        f"of the imported period ({_utc(hi - 1).date().isoformat()})", rec.line, "RRULE",
+                                        "If the series is genuine, raise the calendar_max_occurrences setting; otherwise "
+                                        "fix or remove the event, or import a period that ends sooner (the end option).")
                     v = micros(occ.replace(tzinfo=tz))
                     if lo <= v < hi:
                         out.add(v)
+            except BudgetSpent:
+                raise src.error(f"expanding the recurring events of this calendar checks more than {self.budget.limit:,} "
+                                f"dates for occurrences; the limit is {self.per_kb:,} per KB of calendar read, and at least "
+                                f"{_MIN_EXPANSION:,}", rec.line, "RRULE",
+                                "If the calendar is genuine, raise the calendar_max_expansion setting; otherwise import "
+                                "a period that ends sooner (the end option).") from None
             except (ValueError, OverflowError) as e:
                 raise src.error(f"cannot expand the recurrence rule {text!r} ({e})", rec.line, "RRULE",
                                 "Use an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO.") from None
@@ -930,8 +949,43 @@ class _Import:
                 out.discard(v)
         for when in rec.exdates:
             out.discard(micros(when, tz))
+        if not out:  # a rule that never matches (30 February), or a series wholly outside the period
+            self.count("no_occurrences")
         self.overridden += len(out & moved)
         return sorted(out - moved)
+
+    def check_span(self, src: _Source, rec: _Rec, start: dt.datetime) -> None:
+        """Refuse a series that would be expanded over more than calendar_max_years (each year costs
+        its occurrences, or the dates searched for them)."""
+        end = self.period[1] - 1
+        years = (end - self.us(start)) / _US_PER_YEAR
+        limit = self.ws.settings["calendar_max_years"]
+        if years > limit:
+            raise src.error(f"this series starts on {start.date().isoformat()} and would be expanded to the end of the "
+                            f"imported period on {_utc(end).date().isoformat()}, over {int(years):,} years; a series is "
+                            f"expanded over at most {limit:,} years", rec.line, "RRULE",
+                            "Check the event's DTSTART and the end of the period (the end option, else the latest "
+                            "DTSTAMP or event start); if the series is genuine, raise the calendar_max_years setting.")
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+def _utc(us: int) -> dt.datetime:
+    """A time in µs since the epoch as a UTC datetime, held within the years datetime can show."""
+    try:
+        return _EPOCH + dt.timedelta(microseconds=us)
+    except OverflowError:
+        return dt.datetime.max.replace(tzinfo=_UTC) if us > 0 else dt.datetime.min.replace(tzinfo=_UTC)
+
+
+def _local_end(hi: int, tz) -> dt.datetime:
+    """The last wall time a series is expanded to: the end of the period in the event's zone, plus a day
+    (held within the years datetime can show: a DTSTAMP in 9999 ends the period there)."""
+    try:
+        return _utc(hi).astimezone(tz).replace(tzinfo=None) + dt.timedelta(days=1)
+    except (OverflowError, ValueError):
+        return dt.datetime.max if hi > 0 else dt.datetime.min + dt.timedelta(days=1)
 
 
 def _dt(prop: Any) -> Any:
@@ -955,10 +1009,16 @@ def _raw(prop: Any) -> str:
 
 
 def _local_until(value: str, tz) -> str:
-    """UNTIL in the event's local wall time (dateutil compares naive with naive)."""
+    """UNTIL in the event's local wall time (dateutil compares naive with naive); a value that is not a
+    date-time is left for dateutil to refuse, one at the end of time stays where it is."""
     if value.upper().endswith("Z"):
-        t = dt.datetime.strptime(value[:15], "%Y%m%dT%H%M%S").replace(tzinfo=_UTC).astimezone(tz)
-        return t.strftime("%Y%m%dT%H%M%S")
+        try:
+            t = dt.datetime.strptime(value[:15], "%Y%m%dT%H%M%S").replace(tzinfo=_UTC).astimezone(tz)
+        except ValueError:
+            return value
+        except OverflowError:
+            return value[:15]
+        return f"{t.year:04d}{t.month:02d}{t.day:02d}T{t.hour:02d}{t.minute:02d}{t.second:02d}"
     return value
 
 

@@ -36,6 +36,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InputError
 from ..workspace import Workspace
+from .archive import folder_files
 from .batch import Batch, BatchResult
 from .identity import IdentityResolver
 from .messaging import InteractionSink, digest, micros
@@ -163,7 +164,7 @@ def _sources(path: Path) -> list[Path]:
                                   "or give a folder of .eml files or a Maildir.")
         return [path]
     out = []
-    for p in sorted(q for q in path.rglob("*") if q.is_file()):
+    for p in sorted(path / member for member in folder_files(path)):
         rel = p.relative_to(path).parts
         if rel[-1].startswith("."):
             continue
@@ -223,13 +224,16 @@ def _mbox_headers(f) -> Iterator[dict[bytes, bytes]]:
 
 
 def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
-    """The wanted headers, unfolded; To and Cc repeated are joined."""
+    """The wanted headers, unfolded; To and Cc repeated are joined. (What is appended to a header, its
+    folded lines or a repeated To, is joined once at the end: appending each piece to the header so
+    far copied it every time, a cost that grew with the square of the header's length.)"""
     out: dict[bytes, bytes] = {}
+    more: dict[bytes, list[bytes]] = {}
     current = None
     for line in lines:
         if line[:1] in (b" ", b"\t"):
             if current is not None:
-                out[current] += b" " + line.strip()
+                more.setdefault(current, []).append(b" " + line.strip())
             continue
         name, sep, value = line.partition(b":")
         if not sep:
@@ -242,13 +246,15 @@ def _parse_headers(lines: list[bytes]) -> dict[bytes, bytes]:
         value = value.strip()
         if name in out:
             if name in _LISTS:
-                out[name] += b", " + value
+                more.setdefault(name, []).append(b", " + value)
                 current = name
             else:
                 current = None
             continue
         out[name] = value
         current = name
+    for name, pieces in more.items():
+        out[name] += b"".join(pieces)
     return out
 
 

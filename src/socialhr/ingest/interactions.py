@@ -82,7 +82,7 @@ def import_interactions(
     src = open_table(
         path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, encoding=encoding,
         text_fields=("timestamp", "sender", "channel", "kind", "context"),
-        dictionary_fields=("sender", "recipients", "channel", "kind", "context"),
+        dictionary_fields=("sender", "recipients", "channel", "kind", "context"), max_ratio=ws.settings["archive_max_ratio"],
     )
     with Batch(ws, "interactions", src.path, hash_alongside=True) as batch:
         if batch.is_duplicate:

@@ -58,7 +58,7 @@ def import_linkedin(
     path = Path(path)
     skip = _notes_lines(path, encoding)
     src = open_table(path, required=["First Name", "Last Name", "Connected On"], optional=["URL", "Email Address", "Company", "Position"],
-                     encoding=encoding, skip_lines=skip)
+                     encoding=encoding, skip_lines=skip, max_ratio=ws.settings["archive_max_ratio"])
     rows, skipped = [], 0
     i = -1
     for rb in src.batches():

@@ -58,7 +58,8 @@ def import_outcomes(
 ) -> BatchResult:
     """Import one outcomes file as one batch. See the module docstring."""
     cmap = {**ws.column_map("outcomes"), **(column_map or {})}
-    src = open_table(path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, aliases=ALIASES, encoding=encoding)
+    src = open_table(path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, aliases=ALIASES, encoding=encoding,
+                     max_ratio=ws.settings["archive_max_ratio"])
     rows = []
     dates: dict[str, int] = {}
     for rb in src.batches():

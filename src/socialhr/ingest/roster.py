@@ -79,7 +79,7 @@ def import_roster(
     cmap = {**ws.column_map("roster"), **(column_map or {})}
     src = open_table(
         path, required=REQUIRED, optional=OPTIONAL, column_map=cmap, aliases=ALIASES,
-        encoding=encoding, keep_extra=True, multiline=True,
+        encoding=encoding, keep_extra=True, multiline=True, max_ratio=ws.settings["archive_max_ratio"],
     )
     if isinstance(attributes, str):
         attributes = [a.strip() for a in attributes.split(",") if a.strip()]

@@ -76,7 +76,8 @@ def import_survey(
     """Import one survey export as one batch. See the module docstring."""
     cmap = {**ws.column_map("survey"), **(column_map or {})}
     src = open_table(path, required=["respondent"], optional=["question", "colleague", "question_label", "date"],
-                     column_map=cmap, aliases=ALIASES, encoding=encoding, keep_extra=True, multiline=True)
+                     column_map=cmap, aliases=ALIASES, encoding=encoding, keep_extra=True, multiline=True,
+                     max_ratio=ws.settings["archive_max_ratio"])
     long = "question" in src.columns or "colleague" in src.columns
     if long and not {"question", "colleague"} <= set(src.columns):
         missing = "question" if "question" not in src.columns else "colleague"
@@ -137,10 +138,11 @@ def import_survey(
         finally:
             ws.db.unregister("_ties")
         used = sorted({t[2] for t in ties} | set(questions.values()))
-        ws.db.executemany(
-            "INSERT INTO survey_questions VALUES (?, ?, ?) ON CONFLICT (question_id) DO NOTHING",
-            [(q, labels.get(q), batch.batch_id) for q in used],
-        )
+        if used:  # (DuckDB's executemany refuses an empty list)
+            ws.db.executemany(
+                "INSERT INTO survey_questions VALUES (?, ?, ?) ON CONFLICT (question_id) DO NOTHING",
+                [(q, labels.get(q), batch.batch_id) for q in used],
+            )
         new_identities = resolver.counts()
         resolver.flush()
         per_question: dict[str, int] = {}

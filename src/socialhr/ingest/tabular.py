@@ -10,12 +10,21 @@ that slow path only runs on the way to an error.
 Line numbers are what an editor shows: in CSV the header is line 1 and the
 first row line 2; in Parquet rows are counted from 1 and called "row"; in
 JSON Lines the line; in XLSX the sheet row.
+
+What a small file may cost is bounded (docs/connectors.md#bounds): an XLSX
+is checked as a zip (Deflate or stored parts only, within
+``archive_max_ratio``) before openpyxl opens it, and is read no wider than
+the columns used and no further than Excel's last row; a Parquet file may
+hold at most ``archive_max_ratio`` values per byte; JSON Lines nested too
+deeply are refused before Arrow infers their types (which overflows its
+stack), and fields that are not read are skipped unparsed.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import io
 import json
 from array import array
 from dataclasses import dataclass, field
@@ -28,6 +37,7 @@ import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from ..errors import InputError
+from .archive import MAX_RATIO, check_workbook
 
 FORMATS = {
     ".csv": "csv", ".txt": "csv", ".tsv": "tsv", ".xlsx": "xlsx", ".xlsm": "xlsx",
@@ -35,6 +45,11 @@ FORMATS = {
 }
 
 ENCODING_HINT = "Save the file as UTF-8, or pass --encoding with the file's encoding (for example --encoding latin-1, or cp1252 for Excel on Windows)."
+_EXCEL_ROWS = 1_048_576  # the last row of an Excel sheet
+_MIN_BOMB_VALUES = 1_000_000  # Parquet files of fewer values are never called bombs (archive_max_ratio)
+_JSON_BLOCK = 4 << 20  # Arrow's JSON block: its types are inferred from the first
+_DEEP_JSON = "not valid JSON (arrays and objects nested too deeply)"
+_DEEP_JSON_HINT = "Each line must hold one JSON object of plain values."
 
 
 @dataclass
@@ -52,6 +67,7 @@ class TableSource:
     dictionary_columns: list[str] = field(default_factory=list)  # Parquet text read dictionary-encoded (few distinct values)
     header: list[str] = field(default_factory=list)  # every column name in the file, in order
     positions: list[int] = field(default_factory=list)  # where each of source_columns is in header
+    json_schema: pa.Schema | None = None  # JSON Lines: the types of the columns read (inferred from the first block)
     _starts: "array[int] | None" = field(default=None, repr=False)  # multiline CSV: line of each row
     _unclosed: tuple[int, str] | None = field(default=None, repr=False)
 
@@ -62,8 +78,14 @@ class TableSource:
     # -- streaming ---------------------------------------------------------
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Record batches with canonical column names, every column as read."""
+        # Arrow's JSON and Parquet readers do not check that text is UTF-8 (its CSV reader does): a bad
+        # byte would surface as a UnicodeDecodeError wherever a value is read. Checked here, in C.
         try:
             for batch in self._raw_batches():
+                if self.format == "jsonl":
+                    batch.validate(full=True)  # (diagnose names the line)
+                elif self.format == "parquet":
+                    self._check_text(batch)
                 yield batch.rename_columns(self.columns)
         except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeDecodeError, OSError) as e:
             raise self.diagnose(fallback=str(e)) from None
@@ -74,6 +96,14 @@ class TableSource:
             self._row_lines()
             if self._unclosed is not None:
                 raise self.diagnose(fallback=self._unclosed[1])
+
+    def _check_text(self, batch: pa.RecordBatch) -> None:
+        for name, column in zip(self.source_columns, batch.columns):
+            try:
+                column.validate(full=True)
+            except pa.ArrowInvalid:
+                raise InputError(f"the column '{name}' holds text that is not valid UTF-8", file=self.path,
+                                 hint="Write the file again with its text in UTF-8 (as Arrow, pandas and Spark do).") from None
 
     def _raw_batches(self) -> Iterator[pa.RecordBatch]:
         if self.format in ("csv", "tsv"):
@@ -114,11 +144,12 @@ class TableSource:
                 else:
                     yield from pf.iter_batches(batch_size=self.batch_rows, row_groups=[i], columns=self.source_columns)
         elif self.format == "jsonl":
-            # Text stays text: Arrow would otherwise guess timestamps and drop their offsets.
-            schema = pa.schema([(c, pa.string()) for c in self.text_columns if c in self.source_columns])
-            opts = pajson.ParseOptions(explicit_schema=schema, unexpected_field_behavior="infer")
+            # The types open_table inferred from the first block, as Arrow's streaming reader does, given
+            # up front: fields that are not read are then skipped unparsed, never inferred (Arrow's
+            # inference overflows its stack on a value nested 20,000 deep).
+            opts = pajson.ParseOptions(explicit_schema=self.json_schema, unexpected_field_behavior="ignore")
             # (4 MB blocks, as for CSV: ten million interactions peaked at 0.77 GB, not 1.28 GB, as fast.)
-            for batch in pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=4 << 20), parse_options=opts):
+            for batch in pajson.open_json(self.path, read_options=pajson.ReadOptions(block_size=_JSON_BLOCK), parse_options=opts):
                 yield batch.select(self.source_columns)
         elif self.format == "xlsx":
             yield from _xlsx_batches(self.path, self.positions, self.batch_rows)
@@ -198,6 +229,7 @@ def open_table(
     text_fields: tuple[str, ...] = (),
     dictionary_fields: tuple[str, ...] | None = None,
     skip_lines: int = 0,
+    max_ratio: float = MAX_RATIO,
 ) -> TableSource:
     """Open a tabular file and check its columns.
 
@@ -212,6 +244,8 @@ def open_table(
     ``text_fields`` are read as text from JSON Lines; ``dictionary_fields``
     (by default the same) are read dictionary-encoded from Parquet when they
     hold text, so that work per value is done once per distinct value.
+    ``max_ratio`` (the ``archive_max_ratio`` setting) bounds how far an XLSX or
+    a Parquet file may expand.
     """
     path = Path(path)
     if not path.exists():
@@ -232,6 +266,8 @@ def open_table(
             file=path,
             hint=f"Export it again with a header row and data; socialhr expects the columns {', '.join(required)}.",
         )
+    if fmt == "xlsx":
+        check_workbook(path, max_ratio=max_ratio)
     header = _read_header(path, fmt, encoding, skip_lines if fmt in ("csv", "tsv") else 0)
     source = TableSource(path, fmt, [], [], encoding=encoding, multiline=multiline, skip_lines=skip_lines if fmt in ("csv", "tsv") else 0)
     source.header = header
@@ -241,6 +277,10 @@ def open_table(
     source.columns, source.positions = columns, positions
     source.source_columns = [header[i] for i in positions]
     source.text_columns = [s for c, s in zip(columns, source.source_columns) if c in text_fields]
+    if fmt == "parquet":
+        _check_parquet(path, source.total_rows * len(source.source_columns), max_ratio)
+    elif fmt == "jsonl":
+        source.json_schema = _jsonl_schema(path, source.source_columns, source.text_columns)
     dictionary_fields = text_fields if dictionary_fields is None else dictionary_fields
     source.dictionary_columns = [s for c, s in zip(columns, source.source_columns) if c in dictionary_fields]
     return source
@@ -304,7 +344,7 @@ def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> li
     if fmt == "parquet":
         try:
             return list(pq.ParquetFile(path).schema_arrow.names)
-        except (pa.ArrowInvalid, OSError) as e:
+        except (pa.ArrowException, OSError, ValueError) as e:  # (a column name that is not UTF-8: UnicodeDecodeError)
             raise InputError(
                 f"not a readable Parquet file ({e})", file=path,
                 hint="It may be truncated or not Parquet; export it again.",
@@ -317,6 +357,8 @@ def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> li
                         obj = json.loads(raw)
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise InputError(f"not valid JSON ({e})", file=path, line=lineno, hint="Each line must hold one JSON object.") from None
+                    except RecursionError:
+                        raise InputError(_DEEP_JSON, file=path, line=lineno, hint=_DEEP_JSON_HINT) from None
                     if not isinstance(obj, dict):
                         raise InputError("expected a JSON object on each line", file=path, line=lineno)
                     return list(obj)
@@ -387,14 +429,67 @@ def _map_columns(header, required, optional, column_map, keep_extra, path, alias
     return columns, positions
 
 
+def _check_parquet(path: Path, values: int, max_ratio: float) -> None:
+    """Refuse a Parquet file whose columns read hold more than ``max_ratio`` values per byte: dictionary
+    and run-length encoding store millions of repeated values in a few bytes (a "Parquet bomb"),
+    and every one would be read and imported."""
+    size = max(path.stat().st_size, 1)
+    if values > _MIN_BOMB_VALUES and values > max_ratio * size:
+        raise InputError(f"the file would expand to {values:,} values from {size:,} bytes, {values / size:,.0f} per byte; "
+                         f"the limit is {max_ratio:g}", file=path,
+                         hint="The file looks like a Parquet bomb; nothing was imported. If it is genuine, raise the archive_max_ratio setting.")
+
+
+def _jsonl_schema(path: Path, source_columns: list[str], text_columns: list[str]) -> pa.Schema:
+    """The types of the columns read, as Arrow's streaming reader infers them from the first block
+    (text columns stay text: Arrow would otherwise guess timestamps and drop their offsets). Lines of
+    that block long enough to nest deeply are parsed in Python first: one nested too deeply is refused
+    here, where Arrow's inference would overflow its stack."""
+    with open(path, "rb") as f:
+        block = f.read(_JSON_BLOCK)
+    if len(block) == _JSON_BLOCK:  # (a block ends at its last line break, as Arrow cuts them)
+        block = block[:block.rfind(b"\n") + 1] or block
+    for lineno, line in enumerate(block.split(b"\n"), 1):
+        if len(line) > 1000:  # (fewer bytes cannot nest 500 deep)
+            try:
+                json.loads(line)
+            except RecursionError:
+                raise InputError(_DEEP_JSON, file=path, line=lineno, hint=_DEEP_JSON_HINT) from None
+            except ValueError:
+                pass  # (left for the reader to report as it always has)
+    text = pa.schema([(c, pa.string()) for c in text_columns if c in source_columns])
+    try:
+        inferred = pajson.read_json(io.BytesIO(block), read_options=pajson.ReadOptions(block_size=_JSON_BLOCK),
+                                    parse_options=pajson.ParseOptions(explicit_schema=text, unexpected_field_behavior="infer")).schema
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        inferred = text  # (the first block does not parse: reading it says where, as it always has)
+    # (by index: reading every name would decode one that is not UTF-8, in a field that is not read)
+    return pa.schema([inferred.field(i) if (i := inferred.get_field_index(c)) >= 0 else pa.field(c, pa.null())
+                      for c in source_columns])
+
+
 def _xlsx_batches(path: Path, idx: list[int], batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The first sheet's columns at positions ``idx`` as text, the header row left out."""
+    try:
+        yield from _xlsx_rows(path, idx, batch_rows)
+    except InputError:
+        raise
+    except Exception as e:  # openpyxl raises many kinds for a damaged sheet (ParseError, KeyError, BadZipFile...)
+        raise InputError(f"cannot read the sheet ({type(e).__name__}: {e})", file=path,
+                         hint="Open it in Excel and save it again as .xlsx, or save it as CSV.") from None
+
+
+def _xlsx_rows(path: Path, idx: list[int], batch_rows: int) -> Iterator[pa.RecordBatch]:
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
-        next(rows)
+        sheet = wb.worksheets[0]
+        # Rows no wider than the columns read, and no further down than the sheet's dimension says (as
+        # before) nor than Excel's last row: a sheet may claim a cell in column XFD, or a row two billion
+        # down without a dimension, and openpyxl fills the gap with empty cells.
+        last = min(sheet.max_row or _EXCEL_ROWS, _EXCEL_ROWS)
+        rows = sheet.iter_rows(min_row=2, max_row=last, max_col=max(idx, default=0) + 1, values_only=True)
         buf: list[list] = [[] for _ in idx]
 
         def flush() -> pa.RecordBatch:
@@ -450,6 +545,7 @@ def _diagnose_csv(src: TableSource) -> InputError | None:
         for _ in range(src.skip_lines):
             f.readline()
         reader = csv.reader(f, delimiter=delim, strict=True)
+        start = 1 + src.skip_lines  # (the header itself may be what cannot be parsed)
         try:
             header = next(reader)
             start = reader.line_num + 1 + src.skip_lines
@@ -508,6 +604,8 @@ def _diagnose_jsonl(src: TableSource) -> InputError | None:
                 continue
             try:
                 obj = json.loads(raw)
+            except RecursionError:
+                return InputError(_DEEP_JSON, file=src.path, line=lineno, hint=_DEEP_JSON_HINT)
             except UnicodeDecodeError as e:
                 return InputError(f"not valid UTF-8 ({e.reason})", file=src.path, line=lineno, hint=ENCODING_HINT)
             except json.JSONDecodeError as e:

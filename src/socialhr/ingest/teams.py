@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from ..errors import InputError
 from ..workspace import Workspace
-from .archive import MAX_RATIO, Tree, iter_files, open_tree
+from .archive import DEEP_JSON, DEEP_JSON_HINT, MAX_RATIO, Tree, iter_files, open_tree
 from .batch import Batch, BatchResult
 from .identity import IdentityResolver
 from .messaging import InteractionSink, micros, other_members, store_groups
@@ -237,6 +237,8 @@ class _Import:
                 except (json.JSONDecodeError, UnicodeDecodeError) as e:
                     raise self.tree.error(f"not valid JSON ({getattr(e, 'msg', e)})", member, line=n,
                                           hint="Each line must hold one complete JSON object; the file may be truncated.") from None
+                except RecursionError:
+                    raise self.tree.error(f"not valid JSON ({DEEP_JSON})", member, line=n, hint=DEEP_JSON_HINT) from None
             return
         value = self.tree.json(member)
         entries = _entries(value)

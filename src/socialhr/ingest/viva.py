@@ -74,7 +74,7 @@ def import_viva_p2p(
 ) -> BatchResult:
     """Import a Viva Insights person-to-person query export as ties. See the module docstring."""
     optional = [c for pair in P2P_SCORES.values() for c in pair]
-    src = open_table(path, required=P2P_IDS, optional=optional, encoding=encoding)
+    src = open_table(path, required=P2P_IDS, optional=optional, encoding=encoding, max_ratio=ws.settings["archive_max_ratio"])
     if not any(score in src.columns for score, _ in P2P_SCORES.values()):
         raise InputError(
             f"no tie score column (found: {', '.join(src.source_columns)})", file=src.path, line=1,
@@ -221,7 +221,8 @@ def import_viva_person(
     progress: Callable[[int, int | None], None] | None = None,
 ) -> BatchResult:
     """Import a Viva Insights person query export. See the module docstring."""
-    src = open_table(path, required=["PersonId", "MetricDate"], encoding=encoding, keep_extra=True, multiline=False)
+    src = open_table(path, required=["PersonId", "MetricDate"], encoding=encoding, keep_extra=True, multiline=False,
+                     max_ratio=ws.settings["archive_max_ratio"])
     others = [c for c in src.columns if c not in ("PersonId", "MetricDate")]
     if isinstance(hr_columns, str):
         hr_columns = [c.strip() for c in hr_columns.split(",") if c.strip()]

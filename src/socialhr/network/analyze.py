@@ -33,7 +33,7 @@ from .graph import WindowGraph, pair_positions
 from .org_metrics import channel_metrics, whole_network_figures
 from .person_metrics import codes, local_metrics, start_shortest_path_metrics, tie_counts, with_shortest_paths
 from .roster import DIMENSIONS, group_dimensions, roster_at
-from .windows import Window, check_spec, make_windows
+from .windows import WINDOW_NAMES, Window, check_spec, make_windows, window_count
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ def analyze(ws: Any, *, window: str = "month", engine: str = "duckdb", progress:
     span = data_span(ws.db)
     if span is None:
         raise SocialHRError("nothing to analyze: the workspace has no interactions or ties", hint="Import collaboration data first, e.g. socialhr ingest DIR interactions messages.csv")
+    _check_window_count(spec, *span, limit=ws.settings["analysis_max_windows"])
     windows = make_windows(spec, *span)
     say(f"Aggregating {len(windows)} window(s) on {engine}")
     edges, agg_meta = aggregate(ws, windows, engine=engine, min_interactions=opts.tie_min_interactions)
@@ -145,6 +146,20 @@ def disclosure_summary(ws: Any) -> dict[str, Any]:
         "groups_withheld": sum(v["groups_withheld"] for v in per_window.values()),
         "disclosure": per_window,
     }
+
+
+def _check_window_count(spec: str, first: dt.date, last: dt.date, *, limit: int) -> None:
+    """Refuse more windows than ``limit`` (analysis_max_windows) before any is made: each is a whole network
+    analysis held in memory until all are stored, and one stray date (an event in 1900) makes thousands."""
+    count = window_count(spec, first, last)
+    if count > limit:
+        name = WINDOW_NAMES.get(spec, f"{spec[:-1]}-day")
+        raise SocialHRError(
+            f"the interactions span {first.isoformat()} to {last.isoformat()}: {count:,} {name} windows, more than the "
+            f"{limit:,} one analysis computes",
+            hint="Each window is a whole network analysis, held in memory until it is stored. Use a coarser window "
+                 "(--window quarter, or --window all for one window), or raise the analysis_max_windows setting; if a "
+                 "few stray dates stretch the span, find the import that holds them (socialhr status).")
 
 
 def analyze_window(db: Any, w: Window, edges: pa.Table, opts: NetworkOptions) -> dict[str, Any]:

@@ -67,6 +67,29 @@ def check_spec(spec: str) -> str:
     raise SocialHRError(f"unknown window '{spec}'", hint="Use one of: all, week, month, quarter, or a number of days such as 14d.")
 
 
+def window_count(spec: str, first: dt.date, last: dt.date) -> int:
+    """How many windows :func:`make_windows` makes, computed without making them.
+
+    >>> window_count("month", dt.date(1900, 1, 15), dt.date(2026, 7, 1))
+    1519
+    >>> [window_count(s, dt.date(2024, 1, 1), dt.date(2024, 1, 25)) for s in ("week", "10d", "quarter", "all")]
+    [4, 3, 1, 1]
+    """
+    spec = check_spec(spec)
+    if last < first or spec == "all":
+        return 1
+    if spec == "month":
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    if spec == "quarter":
+        return (last.year - first.year) * 4 + (last.month - 1) // 3 - (first.month - 1) // 3 + 1
+    if spec == "week":
+        return ((last - last.weekday() * dt.timedelta(days=1)) - (first - first.weekday() * dt.timedelta(days=1))).days // 7 + 1
+    return (last - first).days // int(_DAYS.match(spec).group(1)) + 1
+
+
+WINDOW_NAMES = {"month": "monthly", "week": "weekly", "quarter": "quarterly"}
+
+
 def make_windows(spec: str, first: dt.date, last: dt.date) -> list[Window]:
     """The windows of kind ``spec`` that cover the days ``first`` to ``last`` (both included)."""
     spec = check_spec(spec)
