@@ -337,8 +337,11 @@ def _read_header(path: Path, fmt: str, encoding: str, skip_lines: int = 0) -> li
         except UnicodeDecodeError as e:
             raise InputError(f"the header is not valid {encoding} ({e.reason} at byte {e.start + 1})", file=path, line=skip_lines + 1, hint=ENCODING_HINT) from None
         try:
-            first = next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ","), None)
+            first = next(csv.reader([text], delimiter="\t" if fmt == "tsv" else ",", strict=True), None)
         except csv.Error as e:
+            if "unexpected end of data" in str(e):
+                raise InputError(f"cannot parse this line as CSV ({e}). A quoted field is not closed: the file may be truncated",
+                                 file=path, line=skip_lines + 1, hint="Export it again.") from None
             raise InputError(f"the header row cannot be read as CSV ({e})", file=path, line=skip_lines + 1) from None
         return [h.strip() for h in (first or [])]
     if fmt == "parquet":
