@@ -27,9 +27,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .errors import SocialHRError, UnknownTableError
+from .errors import SocialHRError, UnknownTableError, VaultError
 from .lists import values as list_values
 from .lists import with_values, without_nulls
+from .recovery import people_missing_from_vault
 from .schema import STORED_INTERACTIONS
 from .workspace import Workspace
 
@@ -185,12 +186,14 @@ def _batches(ws: Workspace, spec: ExportTable, identified: bool, options: dict[s
     """The schema of the exported rows and an iterator over them, batch by batch."""
     prepare = spec.prepare(ws) if spec.prepare else None
     ids = ws.vault.employee_ids() if identified else None  # raises VaultError when the vault is absent
+    # People on the roster the vault has lost (a vault behind the database): their ids would come out empty.
+    lost = pa.array(sorted(people_missing_from_vault(ws, held=ids)), pa.string()) if identified else None
     reader = ws.db.execute(spec.query(ws, **options)).to_arrow_reader(BATCH_ROWS)
 
     def finish(b: pa.RecordBatch) -> pa.RecordBatch:
         if prepare:
             b = prepare(b)
-        return _identify(b, spec, ids) if ids is not None else b
+        return _identify(b, spec, ids, lost) if ids is not None else b
 
     # The schema of the finished rows, from an empty batch.
     schema = finish(pa.RecordBatch.from_pylist([], schema=reader.schema)).schema
@@ -223,17 +226,38 @@ def _check_options(spec: ExportTable, options: dict[str, Any]) -> None:
         )
 
 
-def _identify(data: pa.RecordBatch, spec: ExportTable, ids: dict[str, str]) -> pa.RecordBatch:
-    """Add the employee id beside each person column (and a list of them beside each list of persons)."""
+def _identify(data: pa.RecordBatch, spec: ExportTable, ids: dict[str, str], lost: pa.Array) -> pa.RecordBatch:
+    """Add the employee id beside each person column (and a list of them beside each list of persons).
+
+    Raises
+    ------
+    VaultError
+        If a person column names someone on the roster whom the vault has no employee id for
+        (``lost``): their id would otherwise come out empty, as for someone never on the roster.
+    """
     for col, new in spec.person_columns.items():
         if col in data.schema.names:
+            _refuse_lost(data.column(col), lost)
             data = data.add_column(data.schema.get_field_index(col) + 1, new, _look_up(data.column(col), ids))
     for col, new in spec.person_list_columns.items():
         if col in data.schema.names:
             lists = data.column(col)
+            _refuse_lost(list_values(lists), lost)
             mapped = with_values(lists, _look_up(list_values(lists), ids))
             data = data.add_column(data.schema.get_field_index(col) + 1, new, mapped)
     return data
+
+
+def _refuse_lost(values: pa.Array, lost: pa.Array) -> None:
+    if len(lost) and pc.any(pc.is_in(values, value_set=lost)).as_py():
+        n = len(lost)
+        raise VaultError(
+            f"the vault has no employee id for {n:,} {'person' if n == 1 else 'people'} on the roster, "
+            f"{'whom' if n == 1 else 'some of whom'} this table names",
+            hint="The vault is behind the analytics database (an import interrupted by an older socialhr, or a vault "
+                 "restored from an older backup): restore the vault that goes with this database, or import the roster "
+                 "again (a workspace opened for writing lets the same roster file be imported again to restore the "
+                 "missing people).")
 
 
 def _look_up(values: pa.Array, mapping: dict[str, str]) -> pa.Array:

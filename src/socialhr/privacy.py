@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import hmac
+import json
 import os
 import secrets
 import sqlite3
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .errors import PrivacyError, VaultError
+from .sql import quote_identifier
 
 KEY_FILE = "pseudonymisation.key"
 VAULT_FILE = "identities.sqlite"
@@ -102,6 +104,7 @@ class Vault:
         self.dir = vault_dir
         self.path = vault_dir / VAULT_FILE
         self.conn: sqlite3.Connection | None = None
+        self._journalled = False
 
     @classmethod
     def create(cls, vault_dir: Path) -> "Vault":
@@ -138,11 +141,117 @@ class Vault:
         if self.conn is not None:
             self.conn.close()
             self.conn = None
+            self._journalled = False
 
-    # Writes happen inside a transaction the batch path commits only after the
-    # analytics database has committed, so a failed import leaves no trace.
-    def begin(self) -> None:
-        self.connect().execute("BEGIN")
+    # -- one batch across two stores ---------------------------------------
+    # The vault and the analytics database cannot commit together, so a batch
+    # commits the vault first, with a marker (pending_batches) and what undoes
+    # its writes (batch_undo, filled by triggers), then the analytics database,
+    # then clears the marker (:meth:`settle`). A process that dies in between
+    # leaves a marker, which the next open reconciles with the analytics
+    # database's ingestion_log (socialhr.recovery): a batch the analytics
+    # database holds is settled, one it does not hold is undone here.
+    def begin(self, batch_id: int | None = None) -> None:
+        """Open the vault's transaction; with ``batch_id``, what it writes is recorded to be undone."""
+        conn = self.connect()
+        self._journal(conn)
+        conn.execute("BEGIN")
+        if batch_id is not None:
+            conn.execute("INSERT INTO temp.open_batch VALUES (?)", [batch_id])
+
+    def prepare(self, batch_id: int, kind: str, file_name: str, content_hash: str) -> None:
+        """Commit the batch's writes with its marker: the first of the two commits."""
+        conn = self.connect()
+        conn.execute("DELETE FROM temp.open_batch")
+        conn.execute("INSERT INTO pending_batches VALUES (?, ?, ?, ?)", [batch_id, kind, file_name, content_hash])
+        conn.execute("COMMIT")
+
+    def settle(self, batch_id: int) -> None:
+        """The analytics database holds the batch too: forget its marker and undo log."""
+        conn = self.connect()
+        conn.execute("BEGIN")
+        conn.execute("DELETE FROM batch_undo WHERE batch_id = ?", [batch_id])
+        conn.execute("DELETE FROM pending_batches WHERE batch_id = ?", [batch_id])
+        conn.execute("COMMIT")
+
+    def pending(self) -> list[tuple[int, str, str, str]]:
+        """Batches committed here whose analytics commit is not known to have happened:
+        (batch_id, kind, file name, content hash)."""
+        conn = self.connect()
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'pending_batches'").fetchone():
+            return []
+        return conn.execute("SELECT batch_id, kind, file_name, content_hash FROM pending_batches ORDER BY batch_id").fetchall()
+
+    def undo(self, batch_id: int) -> None:
+        """Undo what a batch wrote here (newest first), in one transaction, and forget its marker."""
+        conn = self.connect()
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        steps = conn.execute("SELECT db, file, tbl, op, row, old FROM batch_undo WHERE batch_id = ? ORDER BY seq DESC",
+                             [batch_id]).fetchall()
+        attached = {row[1] for row in conn.execute("PRAGMA database_list")}
+        for db, file in sorted({(db, file) for db, file, *_ in steps if db != "main"}):
+            if db not in attached:
+                conn.execute(f"ATTACH DATABASE ? AS {quote_identifier(db)}", [str(self.dir / file)])
+        conn.execute("BEGIN")
+        try:
+            for db, _, tbl, op, row, old in steps:
+                table = f"{quote_identifier(db)}.{quote_identifier(tbl)}"
+                if op == "insert":
+                    conn.execute(f"DELETE FROM {table} WHERE rowid = ?", [row])
+                    continue
+                values = json.loads(old)
+                names = ", ".join(quote_identifier(c) for c in values)
+                marks = ", ".join("?" for _ in values)
+                if op == "update":
+                    conn.execute(f"UPDATE {table} SET ({names}) = ({marks}) WHERE rowid = ?", [*values.values(), row])
+                else:
+                    conn.execute(f"INSERT INTO {table} (rowid, {names}) VALUES (?, {marks})", [row, *values.values()])
+            conn.execute("DELETE FROM batch_undo WHERE batch_id = ?", [batch_id])
+            conn.execute("DELETE FROM pending_batches WHERE batch_id = ?", [batch_id])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def track(self, db: str, table: str, file: str) -> None:
+        """Record a batch's writes to a table of a database attached to the vault's connection
+        (``file`` in the vault folder), so that they can be undone as the vault's own."""
+        conn = self.connect()
+        self._journal(conn)
+        self._triggers(conn, db, table, file)
+
+    def _journal(self, conn: sqlite3.Connection) -> None:
+        """The marker and undo tables, and the triggers that fill the undo log (once per connection)."""
+        if self._journalled:
+            return
+        conn.executescript(
+            """
+            CREATE TABLE IF NOT EXISTS pending_batches (batch_id INTEGER PRIMARY KEY, kind TEXT NOT NULL,
+                file_name TEXT NOT NULL, content_hash TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS batch_undo (seq INTEGER PRIMARY KEY, batch_id INTEGER NOT NULL, db TEXT NOT NULL,
+                file TEXT, tbl TEXT NOT NULL, op TEXT NOT NULL, row INTEGER NOT NULL, old TEXT);
+            CREATE TEMP TABLE IF NOT EXISTS open_batch (batch_id INTEGER NOT NULL);
+            """
+        )
+        for table in ("identities", "people"):
+            self._triggers(conn, "main", table, None)
+        self._journalled = True
+
+    @staticmethod
+    def _triggers(conn: sqlite3.Connection, db: str, table: str, file: str | None) -> None:
+        """Temporary triggers that log each row a batch inserts, and the old values of each row it
+        updates or deletes, to batch_undo (only while a batch is open: temp.open_batch has its id)."""
+        columns = [r[1] for r in conn.execute(f"PRAGMA {quote_identifier(db)}.table_info({quote_identifier(table)})")]
+        old = "json_object(" + ", ".join(f"{_literal(c)}, OLD.{quote_identifier(c)}" for c in columns) + ")"
+        target = f"{quote_identifier(db)}.{quote_identifier(table)}"
+        for event, row, values in (("INSERT", "NEW.rowid", "NULL"), ("UPDATE", "OLD.rowid", old), ("DELETE", "OLD.rowid", old)):
+            name = quote_identifier(f"undo_{db}_{table}_{event.lower()}")
+            conn.execute(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS {name} AFTER {event} ON {target} BEGIN "
+                f"INSERT INTO batch_undo (batch_id, db, file, tbl, op, row, old) "
+                f"SELECT batch_id, {_literal(db)}, {_literal(file)}, {_literal(table)}, {_literal(event.lower())}, {row}, {values} "
+                f"FROM open_batch; END")
 
     def commit(self) -> None:
         self.connect().execute("COMMIT")
@@ -178,6 +287,11 @@ class Vault:
             marks = ",".join("?" * len(chunk))
             out.update(conn.execute(f"SELECT token, value FROM identities WHERE token IN ({marks})", chunk).fetchall())
         return out
+
+
+def _literal(value: str | None) -> str:
+    """A constant of ours (a table or file name) as an SQLite string literal, for trigger bodies."""
+    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def groups_shown(sizes: Iterable[int], *, min_size: int = 5) -> list[bool]:

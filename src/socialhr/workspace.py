@@ -44,6 +44,8 @@ class Workspace:
         vault_dir = Path(settings["vault_path"])
         self.vault = Vault(vault_dir if vault_dir.is_absolute() else path / vault_dir)
         self._pseudonymiser: Pseudonymiser | None = None
+        # What opening found and settled of an interrupted import (socialhr.recovery), in words.
+        self.repairs: list[str] = []
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -102,7 +104,16 @@ class Workspace:
                     db.execute(statement)
             db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(SCHEMA_VERSION)])
             db.execute("COMMIT")
-        return cls(path, values, db)
+        ws = cls(path, values, db)
+        if not read_only:  # (a read-only open changes nothing; the next open that may write reconciles)
+            from .recovery import reconcile
+
+            try:
+                ws.repairs = reconcile(ws)
+            except BaseException:
+                ws.close()
+                raise
+        return ws
 
     def close(self) -> None:
         self.vault.close()

@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from ..errors import InputError
 from ..workspace import Workspace
-from .batch import BatchResult
+from .batch import BatchResult, watching
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,9 @@ def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchR
     unknown = set(given) - imp.options
     if unknown:
         raise InputError(f"the option{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} {'do' if len(unknown) > 1 else 'does'} not apply to '{kind}'", hint=f"'{kind}' takes: {', '.join(sorted(imp.options - {'progress'})) or 'no options'}.")
-    return imp.function(ws, path, **given)
+    # The file is looked at before the importer reads any of it: the batch refuses it if it changes meanwhile.
+    with watching(path):
+        return imp.function(ws, path, **given)
 
 
 def _register_builtins() -> None:

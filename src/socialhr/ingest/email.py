@@ -67,7 +67,7 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         Sender patterns to leave out (shell-style, case-insensitive), instead of the
         ``email_exclude`` setting; a comma-separated string is split.
     progress
-        Called as ``progress(messages_read, None)`` every 10,000 messages.
+        Called as ``progress(messages_read, None)`` after each file of a folder and every 10,000 messages.
     """
     path = Path(path)
     sources = _sources(path)
@@ -84,7 +84,12 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         resolve = resolver.resolve
         read = naive = dropped = 0
         skip: dict[str, int] = {}
+        current = None
         for src_name, headers in _messages(path, sources):
+            if progress and src_name != current:
+                if current is not None:
+                    progress(read, None)
+                current = src_name
             read += 1
             if progress and read % 10_000 == 0:
                 progress(read, None)
