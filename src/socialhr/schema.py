@@ -8,7 +8,7 @@ docs/data-model.md describes every table.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 8
 
 _V1 = [
     """CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)""",
@@ -293,12 +293,31 @@ _V6 = [
     INTERACTIONS_VIEW,
 ]
 
+_V7: list[str] = []  # reserved: contexts as keyed tokens (another branch)
+
+# Version 8: the natural keys of the messages and meetings the connectors
+# store (socialhr.ingest.keys), as keyed tokens, so that overlapping exports
+# count each once. Where a key's row is: its batch, time and context (an
+# occurrence's row is unique by them within its batch). A table of its own, not
+# a column of interaction_rows: the bulk import of tabular interactions, which
+# have no natural key, neither writes nor reads it.
+_V8 = [
+    """CREATE TABLE interaction_keys (
+        key BIGINT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        series BIGINT,
+        occurrence TIMESTAMPTZ,
+        "timestamp" TIMESTAMPTZ NOT NULL,
+        context_id INTEGER
+    )""",
+]
+
 # Versions a workspace can be read without, read-only: they replace views, or
 # relax a rule its rows already meet, so its older form gives the same rows.
 OPTIONAL_FOR_READING = {4, 5}
 
-MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6}
+MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
 BATCH_TABLES = ["people_history", "identities", "interaction_rows", "contexts", "ties", "groups", "group_members", "outcomes",
-                "person_week_metrics", "survey_questions"]
+                "person_week_metrics", "survey_questions", "interaction_keys"]
