@@ -19,11 +19,13 @@ True
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
 import secrets
 import sqlite3
+import struct
 from contextlib import closing
 from pathlib import Path
 from typing import Iterable
@@ -34,6 +36,7 @@ from .sql import quote_identifier
 KEY_FILE = "pseudonymisation.key"
 VAULT_FILE = "identities.sqlite"
 TOKEN_HEX = 16
+_FIRST_64_BITS = struct.Struct(">q").unpack_from  # a digest's first 8 bytes as a signed integer
 
 
 def normalise(kind: str, value: str) -> str:
@@ -61,7 +64,11 @@ class Pseudonymiser:
         if len(key) < 32:
             raise VaultError("the pseudonymisation key is shorter than 32 bytes", hint="Restore the key file from your backup.")
         self._key = key
-        self._keyed = hmac.new(key, digestmod="sha256")  # (copied per key: the key's own work done once)
+        # HMAC (RFC 2104) with the key's inner and outer states hashed once: a natural key then costs two
+        # copies and two short hashes (about 1 µs, against 2.5 µs for hmac.digest and 2 µs for an hmac.HMAC copy).
+        block = (hashlib.sha256(key).digest() if len(key) > 64 else key).ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
     def token(self, kind: str, value: str) -> str:
         msg = f"{kind}:{normalise(kind, value)}".encode()
@@ -76,10 +83,14 @@ class Pseudonymiser:
         >>> p = Pseudonymiser(b"k" * 32)
         >>> p.key("message_id", "a@b") == p.key("message_id", "a@b") != p.key("message_id", "A@b")
         True
+        >>> p.key("message_id", "a@b") == int.from_bytes(hmac.digest(b"k" * 32, b"key:message_id:a@b", "sha256")[:8], "big", signed=True)
+        True
         """
-        h = self._keyed.copy()
-        h.update(f"key:{kind}:{value}".encode("utf-8", "surrogateescape"))
-        return int.from_bytes(h.digest()[:8], "big", signed=True)
+        inner = self._inner.copy()
+        inner.update(f"key:{kind}:{value}".encode("utf-8", "surrogateescape"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return _FIRST_64_BITS(outer.digest())[0]
 
     def person(self, employee_id: str) -> str:
         """A person's pseudonym: the token of their employee id."""

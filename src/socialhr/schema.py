@@ -297,17 +297,18 @@ _V7: list[str] = []  # reserved: contexts as keyed tokens (another branch)
 
 # Version 8: the natural keys of the messages and meetings the connectors
 # store (socialhr.ingest.keys), as keyed tokens, so that overlapping exports
-# count each once. Where a key's row is: its batch, time and context (an
-# occurrence's row is unique by them within its batch). A table of its own, not
-# a column of interaction_rows: the bulk import of tabular interactions, which
-# have no natural key, neither writes nor reads it.
+# count each once. A calendar occurrence's key also has its series (its UID's
+# key), its original start, and where its row is: its batch, time and context
+# (unique within its batch). A table of its own, not a column of
+# interaction_rows: the bulk import of tabular interactions, which have no
+# natural key, neither writes nor reads it.
 _V8 = [
     """CREATE TABLE interaction_keys (
         key BIGINT NOT NULL,
         batch_id INTEGER NOT NULL,
         series BIGINT,
         occurrence TIMESTAMPTZ,
-        "timestamp" TIMESTAMPTZ NOT NULL,
+        "timestamp" TIMESTAMPTZ,
         context_id INTEGER
     )""",
 ]

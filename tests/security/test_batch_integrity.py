@@ -489,3 +489,12 @@ def test_a_row_changed_is_other_content(rostered, data, tmp_path):
     path = tmp_path / "changed.csv"
     path.write_bytes((data / "interactions" / "messages.csv").read_bytes().replace(b"09:15:00", b"09:16:00", 1))
     assert ingest(rostered, "interactions", path).status == "imported"
+
+
+def test_a_message_id_repeated_in_one_mbox_counts_once_whatever_its_headers(rostered, tmp_path):
+    """The same Message-ID twice in a row, once as a reply: one message (its key, not its kind, names it)."""
+    text = _mbox(tmp_path / "a.mbox", [1]).read_text()
+    again = text.replace("Message-ID: <m1@acme.example>\n", "Message-ID: <m1@acme.example>\nIn-Reply-To: <m0@acme.example>\n")
+    (tmp_path / "twice.mbox").write_text(text + again)
+    result = ingest(rostered, "email", tmp_path / "twice.mbox")
+    assert (result.rows_imported, result.skipped) == (1, {"duplicates": 1})

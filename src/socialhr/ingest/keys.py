@@ -24,10 +24,10 @@ batch's rows then meet the keys of earlier batches in one of two ways:
     events the later export does not hold, are kept. Counted in the batch's
     notes as ``occurrences_replaced``.
 
-Within a batch, a row whose key and kind came before is a duplicate (the same
+Within a batch, a row whose key and part came before is a duplicate (the same
 message in two folders, the same meeting in two calendars), stored once and
-counted as ``duplicates``. One message may make rows of several kinds (a
-message and a mention) under one key.
+counted as ``duplicates``. A message may make two rows under its key, its own
+(a message, reply, broadcast or meeting: part 0) and one of mentions (part 1).
 
 Only connectors with keys write to ``interaction_keys``: the bulk import of
 tabular interactions, which have no natural key, does not touch it (a tabular
@@ -64,7 +64,7 @@ class NaturalKeys:
         """Which rows of a staged chunk to store (a boolean mask); counts the others.
 
         ``chunk`` has ``key`` (int64, null for a row without one) and ``part``
-        (the kind the connector gave: rows of one message differ in it)."""
+        (the rows of one message differ in it: its own row 0, its mentions 1)."""
         n = chunk.num_rows
         key = chunk.column("key")
         if key.null_count == n:
@@ -72,7 +72,7 @@ class NaturalKeys:
         keyed = pc.is_valid(key).to_numpy(zero_copy_only=False)
         at = np.flatnonzero(keyed)
         keys = pc.drop_null(key).to_numpy()
-        parts = chunk.column("part").to_numpy()[at]
+        parts = chunk.column("part").to_numpy(zero_copy_only=False)[at]
         # The first row of each (key, part) in the chunk.
         order = np.lexsort((at, parts, keys))
         ks, ps = keys[order], parts[order]
@@ -105,12 +105,17 @@ class NaturalKeys:
         return pc.fill_null(pc.is_in(key, value_set=values), False).to_numpy(zero_copy_only=False)
 
     def record(self, stored: pa.Table) -> None:
-        """Record the keys of the rows just stored (one per key: a message's rows share it), with
-        where each row is (its time and context, within this batch) and, for a calendar
-        occurrence, its series and original start."""
-        keyed = stored.filter(pc.is_valid(stored.column("key")))
-        if keyed.num_rows == 0:
+        """Record the keys of the rows just stored (one per key: a message's rows share it); for a
+        calendar occurrence (mode replace) also where its row is (its time and context, within
+        this batch), its series and its original start. A message needs only its key."""
+        key = stored.column("key")
+        if key.null_count == stored.num_rows:
             return
+        if self.mode == "skip":
+            _keys = pa.table({"key": np.unique(pc.drop_null(key).to_numpy())})
+            self.db.execute("INSERT INTO interaction_keys (key, batch_id) SELECT key, ? FROM _keys", [self.batch_id])
+            return
+        keyed = stored.filter(pc.is_valid(key))
         _, first = np.unique(keyed.column("key").to_numpy(), return_index=True)
         _keys = keyed.take(pa.array(first))
         self.db.execute(

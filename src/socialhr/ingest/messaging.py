@@ -49,7 +49,7 @@ _STAGE_SCHEMA = pa.schema([
     ("duration_minutes", pa.float64()),
     ("context_id", pa.int32()),
     ("key", pa.int64()),
-    ("part", pa.uint8()),
+    ("part", pa.bool_()),
     ("series", pa.int64()),
     ("occurrence", pa.timestamp("us", tz="UTC")),
 ])
@@ -143,7 +143,7 @@ class InteractionSink:
         self._duration: list[float | None] = []
         self._context: list[str | None] = []
         self._key: list[int | None] = []
-        self._part: list[int] = []
+        self._part: list[bool] = []
         self._series: list[int | None] = []
         self._occurrence: list[int | None] = []
 
@@ -157,7 +157,8 @@ class InteractionSink:
         if len(self._ts) >= self.chunk and (key is None or key != self._key[-1]):
             self._flush()  # (full, and not in the middle of one message's rows)
         n = len(recipients)
-        self._part.append(_KIND_CODE[kind])
+        # A message makes at most one row of its own and one of mentions: its rows' parts.
+        self._part.append(kind == "mention")
         if n > self.threshold:
             kind = "broadcast"
         self._ts.append(ts_us)
@@ -201,7 +202,7 @@ class InteractionSink:
             pa.array(self._duration, pa.float64()),
             contexts,
             pa.array(self._key, pa.int64()),
-            pa.array(self._part, pa.uint8()),
+            pa.array(self._part, pa.bool_()),
             pa.array(self._series, pa.int64()),
             pa.array(self._occurrence, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
         ], schema=_STAGE_SCHEMA)
