@@ -498,3 +498,28 @@ def test_a_message_id_repeated_in_one_mbox_counts_once_whatever_its_headers(rost
     (tmp_path / "twice.mbox").write_text(text + again)
     result = ingest(rostered, "email", tmp_path / "twice.mbox")
     assert (result.rows_imported, result.skipped) == (1, {"duplicates": 1})
+
+
+def test_text_imported_before_schema_8_is_still_recognised(rostered, data, tmp_path):
+    """Batches before schema 8 recorded the hash of the bytes as they are: a CRLF file imported then
+    is recognised when imported again (its hash as read is recorded now)."""
+    path = tmp_path / "crlf.csv"
+    path.write_bytes((data / "interactions" / "messages.csv").read_bytes().replace(b"\n", b"\r\n"))
+    first = ingest(rostered, "interactions", path)
+    rostered.db.execute("UPDATE ingestion_log SET content_hash = ? WHERE batch_id = ?",
+                        [hashlib.sha256(path.read_bytes()).hexdigest(), first.batch_id])
+    again = ingest(rostered, "interactions", path)
+    assert (again.status, again.duplicate_of) == ("duplicate", first.batch_id)
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64, 1 << 20])
+def test_text_is_hashed_the_same_whatever_the_blocks(data, size):
+    """Block boundaries fall anywhere (inside a CRLF, between two newlines): the hash as read is the same,
+    and the raw hash is the SHA-256 of the bytes."""
+    from socialhr.ingest.content import content_hashes_of
+
+    text = (data / "interactions" / "messages.csv").read_bytes()
+    for variant in _variants(text).values():
+        blocks = [variant[i:i + size] for i in range(0, len(variant), size)]
+        as_read, raw = content_hashes_of(blocks, text_lines=True)
+        assert as_read == hashlib.sha256(text).hexdigest() and raw == hashlib.sha256(variant).hexdigest()

@@ -48,7 +48,7 @@ import duckdb
 
 from ..errors import InputError
 from ..workspace import Workspace
-from .content import Snapshot, content_hash
+from .content import Snapshot, content_hash, content_hashes
 
 __all__ = ["Batch", "BatchResult", "content_hash", "watching"]
 
@@ -122,13 +122,16 @@ class Batch:
         watched = _WATCHED.get()
         self._before = watched[1] if watched is not None and watched[0] == self.path.resolve() else Snapshot.of(self.path)
         self._hashing: Future | None = None
+        self._raw_digest: str | None = None  # the hash of the bytes as they are, when text was read otherwise
         if digest is None and hash_alongside:
             pool = ThreadPoolExecutor(1, thread_name_prefix="socialhr-hash")
-            self._hashing = pool.submit(content_hash, self.path, text_lines=text_lines)
+            self._hashing = pool.submit(content_hashes, self.path, text_lines=text_lines)
             pool.shutdown(wait=False)  # (the thread ends when the hash is done)
             self.digest = None
+        elif digest is not None:
+            self.digest = digest
         else:
-            self.digest = digest or self._hash(text_lines)
+            self.digest, self._raw_digest = self._hash(text_lines)
         self.batch_id: int | None = None
         self.rows_read = 0
         self.rows_imported = 0
@@ -139,9 +142,9 @@ class Batch:
         self._open = False
         self._started = datetime.now(timezone.utc)
 
-    def _hash(self, text_lines: bool) -> str:
+    def _hash(self, text_lines: bool) -> tuple[str, str]:
         try:
-            return content_hash(self.path, text_lines=text_lines)
+            return content_hashes(self.path, text_lines=text_lines)
         except OSError as e:
             raise self.changed() or InputError(f"cannot read it ({e.strerror or e})", file=self.path) from None
 
@@ -159,9 +162,10 @@ class Batch:
             self.skipped[reason] = self.skipped.get(reason, 0) + count
 
     def find_duplicate(self) -> int | None:
+        # (A batch before schema 8 recorded the hash of text as it is, not as read.)
         row = self.ws.db.execute(
-            "SELECT batch_id FROM ingestion_log WHERE source_kind = ? AND content_hash = ? AND status = 'imported'",
-            [self.kind, self.digest],
+            "SELECT min(batch_id) FROM ingestion_log WHERE source_kind = ? AND content_hash IN (?, ?) AND status = 'imported'",
+            [self.kind, self.digest, self._raw_digest or self.digest],
         ).fetchone()
         return row[0] if row else None
 
@@ -216,7 +220,7 @@ class Batch:
             raise changed
         if self._hashing is not None:  # (hashed alongside: was this content imported before?)
             try:
-                self.digest, self._hashing = self._hashing.result(), None
+                (self.digest, self._raw_digest), self._hashing = self._hashing.result(), None
                 self.duplicate_of = self.find_duplicate()
             except OSError as e:
                 self.abort()

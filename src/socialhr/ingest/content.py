@@ -19,7 +19,7 @@ readers read it (:class:`LineText`): a byte-order mark, CRLF or CR line endings,
 empty lines and a missing newline at the end are not content, so the same rows
 saved by another editor are recognised as the same file.
 
->>> h = lambda data: content_hash_of([data], text_lines=True)
+>>> h = lambda data: content_hashes_of([data], text_lines=True)[0]
 >>> h(b"a,b\\n1,2\\n") == h(b"\\xef\\xbb\\xbfa,b\\r\\n\\r\\n1,2") == h(b"a,b\\n\\n1,2\\n\\n")
 True
 >>> h(b"a,b\\n1,2\\n") == h(b"a,b\\n1,3\\n")
@@ -45,25 +45,43 @@ def content_hash(path: Path, *, text_lines: bool = False, chunk: int = CHUNK) ->
 
     With ``text_lines``, of the file's lines as :class:`LineText` reads them.
     """
+    return content_hashes(path, text_lines=text_lines, chunk=chunk)[0]
+
+
+def content_hashes(path: Path, *, text_lines: bool = False, chunk: int = CHUNK) -> tuple[str, str]:
+    """:func:`content_hash`, and the SHA-256 of the bytes as they are (the same unless
+    ``text_lines`` read them otherwise): batches before schema 8 recorded that one."""
     if path.is_dir():
         h = hashlib.sha256()
         for p in _files(path):
             h.update(str(p.relative_to(path)).encode() + b"\0")
             for block in _blocks(p, chunk):
                 h.update(block)
-        return h.hexdigest()
-    return content_hash_of(_blocks(path, chunk), text_lines=text_lines)
+        return h.hexdigest(), h.hexdigest()
+    return content_hashes_of(_blocks(path, chunk), text_lines=text_lines)
 
 
-def content_hash_of(blocks: Iterable[bytes], *, text_lines: bool = False) -> str:
-    """SHA-256 of bytes given in blocks (as :func:`content_hash` reads a file)."""
+def content_hashes_of(blocks: Iterable[bytes], *, text_lines: bool = False) -> tuple[str, str]:
+    """:func:`content_hashes` of bytes given in blocks (as a file is read)."""
     h = hashlib.sha256()
-    lines = LineText() if text_lines else None
+    if not text_lines:
+        for block in blocks:
+            h.update(block)
+        return h.hexdigest(), h.hexdigest()
+    lines = LineText()
+    raw = None  # the hash of the bytes as they are, from the first block read otherwise (until then, h)
     for block in blocks:
-        h.update(lines.feed(block) if lines else block)
-    if lines:
-        h.update(lines.end())
-    return h.hexdigest()
+        read = lines.feed(block)
+        if raw is None and read is not block:
+            raw = h.copy()
+        h.update(read)
+        if raw is not None:
+            raw.update(block)
+    tail = lines.end()
+    if tail and raw is None:
+        raw = h.copy()
+    h.update(tail)
+    return h.hexdigest(), (raw or h).hexdigest()
 
 
 def _files(folder: Path) -> list[Path]:
@@ -79,20 +97,24 @@ def _blocks(path: Path, chunk: int) -> Iterable[bytes]:
 class LineText:
     """Text in blocks, as line-oriented readers see it: a leading byte-order mark dropped,
     CRLF and CR read as LF, empty lines dropped, the last line ended by a newline.
+    :meth:`feed` gives back the very block it is given when it reads it as it is.
 
     Clean text (LF endings, no empty line) passes through unchanged, at the cost of
     two vectorised scans of each block (about a third of hashing it): one for a CR,
     one for two newlines in a row (read as 16-bit words at both alignments)."""
 
     def __init__(self):
-        self.first = True
+        self.head: bytes | None = b""  # the first bytes, until there are enough to tell a byte-order mark
         self.at_line_start = True  # the text so far ends a line (or there is none)
         self.cr = False  # the last block ended with a CR, which may start a CRLF
 
     def feed(self, block: bytes) -> bytes:
-        if self.first:
-            self.first = False
-            block = block.removeprefix(_BOM)
+        if self.head is not None:
+            if len(self.head) + len(block) < len(_BOM):
+                self.head += block
+                return b""
+            block = (self.head + block if self.head else block).removeprefix(_BOM)
+            self.head = None
         if self.cr:
             block = b"\r" + block
             self.cr = False
@@ -110,7 +132,16 @@ class LineText:
         return block
 
     def end(self) -> bytes:
-        return b"" if self.at_line_start else b"\n"
+        tail = b""
+        if self.head is not None:  # (fewer bytes in all than a byte-order mark)
+            head, self.head = self.head, None
+            tail = self.feed(head)
+        if self.cr:
+            self.cr = False
+            if not self.at_line_start:
+                tail += b"\n"
+            self.at_line_start = True
+        return tail if self.at_line_start else tail + b"\n"
 
 
 def _has_empty_line(block: bytes) -> bool:
