@@ -53,12 +53,12 @@ def reconcile(ws: "Workspace") -> list[str]:
 
 
 def people_missing_from_vault(ws: "Workspace", *, held: Mapping[str, str] | None = None) -> set[str]:
-    """Pseudonyms of people on the roster (a person whose own identity is their employee id's
-    token: a roster named them, and a roster writes each person's employee id to the vault)
-    whom the vault has no employee id for (``held``: the vault's ``employee_ids()``, if read
-    already). Empty when the two stores agree."""
+    """Pseudonyms of people on the roster (a roster batch recorded them, and a roster writes each
+    person's employee id to the vault) whom the vault has no employee id for (``held``: the
+    vault's ``employee_ids()``, if read already). Empty when the two stores agree."""
     roster = {p for (p,) in ws.db.execute(
-        "SELECT person FROM identities WHERE kind = 'employee_id' AND status = 'person' AND token = person").fetchall()}
+        "SELECT DISTINCT h.person FROM people_history h JOIN ingestion_log l ON l.batch_id = h.batch_id "
+        "WHERE l.source_kind = 'roster'").fetchall()}
     if not roster:
         return set()
     return roster - (held if held is not None else ws.vault.employee_ids()).keys()
