@@ -361,7 +361,7 @@ def test_message_keys_are_keyed_tokens_never_the_raw_id(tmp_path, data):
     for name in ("a", "b"):
         ws = Workspace.init(tmp_path / name)
         ingest(ws, "email", _mbox(tmp_path / "m.mbox", [1, 2]))
-        keys.append(sorted(k for (k,) in ws.db.execute("SELECT key FROM interaction_keys").fetchall()))
+        keys.append(sorted(k for (k,) in ws.db.execute("SELECT key FROM message_keys").fetchall()))
         ws.db.execute("CHECKPOINT")
         ws.close()
         assert b"m1@acme.example" not in (tmp_path / name / "socialhr.duckdb").read_bytes()

@@ -6,8 +6,8 @@ message's chat (or channel) and id, a calendar occurrence's ``UID`` and
 ``RECURRENCE-ID`` (its original start). The connectors key each interaction
 they store by it, as a *keyed token* (:meth:`socialhr.privacy.Pseudonymiser.key`:
 64 bits of HMAC-SHA256 with the workspace's key; the raw id is never stored),
-and ``interaction_keys`` records the keys each batch stored (schema 8). A
-batch's rows then meet the keys of earlier batches in one of two ways:
+and ``message_keys`` or ``occurrence_keys`` records the keys each batch stored
+(schema 8). A batch's rows then meet the keys of earlier batches in one of two ways:
 
 ``skip`` (messages: e-mail, Slack, Teams)
     A message an earlier batch stored is left out, and counted in the batch's
@@ -29,7 +29,7 @@ message in two folders, the same meeting in two calendars), stored once and
 counted as ``duplicates``. A message may make two rows under its key, its own
 (a message, reply, broadcast or meeting: part 0) and one of mentions (part 1).
 
-Only connectors with keys write to ``interaction_keys``: the bulk import of
+Only connectors with keys write to these tables: the bulk import of
 tabular interactions, which have no natural key, does not touch it (a tabular
 file is recognised whole, by its content: :mod:`.content`).
 """
@@ -47,7 +47,7 @@ MODES = ("skip", "replace")
 class NaturalKeys:
     """The keys of one batch's rows, chunk by chunk, against those of earlier batches.
 
-    Memory stays flat: the keys seen so far live in ``interaction_keys`` (this
+    Memory stays flat: the keys seen so far live in the database (this
     batch's are recorded as its chunks are stored), and each chunk's are looked
     up there with one query whose hash table holds only the chunk's keys.
     """
@@ -56,6 +56,7 @@ class NaturalKeys:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.db, self.batch_id, self.mode = db, batch_id, mode
+        self.table = "message_keys" if mode == "skip" else "occurrence_keys"
         self.duplicates = 0  # rows whose key (and kind) came earlier in this batch
         self.already_imported = 0  # rows whose key an earlier batch stored (mode skip)
         self.covered: set[int] = set()  # series (UID keys) this batch speaks for (mode replace)
@@ -83,7 +84,7 @@ class NaturalKeys:
         # Keys stored before: by earlier batches, or by this batch's earlier chunks.
         _chunk_keys = pa.table({"key": np.unique(keys)})
         seen = self.db.execute(
-            "SELECT key, min(batch_id) AS batch_id FROM interaction_keys "
+            f"SELECT key, min(batch_id) AS batch_id FROM {self.table} "
             "WHERE key IN (SELECT key FROM _chunk_keys) GROUP BY key").fetch_arrow_table()
         here = pc.equal(seen.column("batch_id"), self.batch_id)
         in_batch = self._member(key, pc.filter(seen.column("key"), here))
@@ -113,13 +114,13 @@ class NaturalKeys:
             return
         if self.mode == "skip":
             _keys = pa.table({"key": np.unique(pc.drop_null(key).to_numpy())})
-            self.db.execute("INSERT INTO interaction_keys (key, batch_id) SELECT key, ? FROM _keys", [self.batch_id])
+            self.db.execute("INSERT INTO message_keys (key, batch_id) SELECT key, ? FROM _keys", [self.batch_id])
             return
         keyed = stored.filter(pc.is_valid(key))
         _, first = np.unique(keyed.column("key").to_numpy(), return_index=True)
         _keys = keyed.take(pa.array(first))
         self.db.execute(
-            'INSERT INTO interaction_keys (key, batch_id, series, occurrence, "timestamp", context_id) '
+            'INSERT INTO occurrence_keys (key, batch_id, series, occurrence, "timestamp", context_id) '
             "SELECT key, ?, series, occurrence, ts, context_id FROM _keys", [self.batch_id])
 
     def covers(self, series: int) -> None:
@@ -134,9 +135,9 @@ class NaturalKeys:
         db = self.db
         db.execute(
             """CREATE OR REPLACE TEMP TABLE _replaced AS
-               SELECT key, batch_id, "timestamp", context_id FROM interaction_keys
+               SELECT key, batch_id, "timestamp", context_id FROM occurrence_keys
                WHERE batch_id <> ? AND (
-                   key IN (SELECT key FROM interaction_keys WHERE batch_id = ?)
+                   key IN (SELECT key FROM occurrence_keys WHERE batch_id = ?)
                    OR (series IN (SELECT series FROM _covered)
                        AND occurrence >= make_timestamptz(?) AND occurrence < make_timestamptz(?)))""",
             [self.batch_id, self.batch_id, start_us, end_us])
@@ -146,8 +147,8 @@ class NaturalKeys:
                 """DELETE FROM interaction_rows USING _replaced r
                    WHERE interaction_rows.batch_id = r.batch_id AND interaction_rows."timestamp" = r."timestamp"
                      AND interaction_rows.context_id IS NOT DISTINCT FROM r.context_id""")
-            db.execute("DELETE FROM interaction_keys USING _replaced r "
-                       "WHERE interaction_keys.key = r.key AND interaction_keys.batch_id = r.batch_id")
+            db.execute("DELETE FROM occurrence_keys USING _replaced r "
+                       "WHERE occurrence_keys.key = r.key AND occurrence_keys.batch_id = r.batch_id")
             return db.execute("SELECT count(*) FROM _replaced").fetchone()[0]
         finally:
             db.execute("DROP TABLE _replaced")
