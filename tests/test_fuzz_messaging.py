@@ -7,6 +7,7 @@ Round trips check that what a well-formed file says is exactly what is stored.
 from __future__ import annotations
 
 import json
+import uuid
 import zipfile
 from datetime import datetime, timedelta, timezone
 
@@ -83,10 +84,11 @@ def test_mbox_round_trip(ws, tmp_path_factory, messages):
     path = tmp_path_factory.mktemp("rt") / "rt.mbox"
     lines, expected = [], []
     p = ws.pseudonymiser
+    run = uuid.uuid4().hex  # (each example's own Message-IDs: one an earlier example stored is skipped as already imported)
     for i, (sender, to, naive, tz) in enumerate(messages):
         local = naive.replace(tzinfo=tz)
         lines.append(f"From {sender} Thu Jan 01 00:00:00 2026\nFrom: Someone <{sender}>\nTo: {', '.join(to)}\n"
-                     f"Date: {local.strftime('%a, %d %b %Y %H:%M:%S %z')}\nMessage-ID: <{i}.{id(messages)}@rt>\n\nbody\n")
+                     f"Date: {local.strftime('%a, %d %b %Y %H:%M:%S %z')}\nMessage-ID: <{i}.{run}@rt>\n\nbody\n")
         recipients = sorted({p.token("email", r) for r in to} - {p.token("email", sender)})
         if recipients:
             expected.append((local.astimezone(timezone.utc), p.token("email", sender), recipients, pytest.approx(1 / len(recipients))))

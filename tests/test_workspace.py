@@ -148,6 +148,8 @@ def _as_schema_5(w):
                "p.duration_minutes, x.context FROM packed p LEFT JOIN contexts x ON x.context_id = p.context_id ORDER BY p.rowid")
     db.execute("DROP TABLE packed")
     db.execute("DROP TABLE contexts")
+    db.execute("DROP TABLE message_keys")  # (schema 8)
+    db.execute("DROP TABLE occurrence_keys")
     db.execute(schema._INTERACTIONS_VIEW_V5)
     db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
 

@@ -61,7 +61,10 @@ def _progress(description: str, *, total: int | None = None) -> Progress:
 def _open(workspace: Path, *, read_only: bool = False):
     from .workspace import Workspace
 
-    return Workspace.open(workspace, read_only=read_only)
+    ws = Workspace.open(workspace, read_only=read_only)
+    for repair in ws.repairs:
+        err.print(f"Repaired: {repair}", highlight=False, soft_wrap=True)
+    return ws
 
 
 def _parse_pairs(option: str, pairs: list[str] | None, *, shape: str, example: str, last: bool = False) -> dict[str, str] | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Union
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 
 # The kind of the keyed token a context is stored as (HMAC of "context:<text>", schema 7).
 CONTEXT_TOKEN_KIND = "context"
@@ -336,13 +336,37 @@ def _contexts_as_tokens(db: Any, key: Callable[[str], Any]) -> bool:
 
 _V7: list[MigrationStep] = [_contexts_as_tokens]
 
+# Version 8: the natural keys of the messages and meetings the connectors
+# store (socialhr.ingest.keys), as keyed tokens, so that overlapping exports
+# count each once: a message's key alone (e-mail, Slack, Teams), and a
+# calendar occurrence's with its series (its UID's key), its original start,
+# and where its row is: its batch, time and context (unique within its batch).
+# Tables of their own, not a column of interaction_rows: the bulk import of
+# tabular interactions, which have no natural key, neither writes nor reads
+# them; and a message's key is only 12 bytes (a table of an occurrence's six
+# columns, mostly null for messages, wrote 40 bytes a message to the WAL).
+_V8 = [
+    """CREATE TABLE message_keys (
+        key BIGINT NOT NULL,
+        batch_id INTEGER NOT NULL
+    )""",
+    """CREATE TABLE occurrence_keys (
+        key BIGINT NOT NULL,
+        batch_id INTEGER NOT NULL,
+        series BIGINT NOT NULL,
+        occurrence TIMESTAMPTZ NOT NULL,
+        "timestamp" TIMESTAMPTZ NOT NULL,
+        context_id INTEGER
+    )""",
+]
+
 # Versions a workspace can be read without, read-only: they replace views, or
 # relax a rule its rows already meet, so its older form gives the same rows.
 # (Not 7: a schema-6 workspace may hold contexts as text.)
 OPTIONAL_FOR_READING = {4, 5}
 
-MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7}
+MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
 BATCH_TABLES = ["people_history", "identities", "interaction_rows", "contexts", "ties", "groups", "group_members", "outcomes",
-                "person_week_metrics", "survey_questions"]
+                "person_week_metrics", "survey_questions", "message_keys", "occurrence_keys"]

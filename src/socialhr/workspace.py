@@ -49,6 +49,8 @@ class Workspace:
         # What the read path computed for this open workspace (socialhr.results), keyed by what it depends on.
         self.cache: dict[str, Any] = {}
         self._cursors: list[duckdb.DuckDBPyConnection] = []
+        # What opening found and settled of an interrupted import (socialhr.recovery), in words.
+        self.repairs: list[str] = []
 
     # -- lifecycle -------------------------------------------------------
     @classmethod
@@ -117,7 +119,16 @@ class Workspace:
                 raise
         if not read_only and db.execute(f"SELECT count(*) FROM meta WHERE key = '{_REWRITE_PENDING}'").fetchone()[0]:
             db = _rewritten(path / DB_FILE, values, db)
-        return cls(path, values, db)
+        ws = cls(path, values, db)
+        if not read_only:  # (a read-only open changes nothing; the next open that may write reconciles)
+            from .recovery import reconcile
+
+            try:
+                ws.repairs = reconcile(ws)
+            except BaseException:
+                ws.close()
+                raise
+        return ws
 
     def close(self) -> None:
         for cursor in self._cursors:

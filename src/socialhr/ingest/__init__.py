@@ -17,7 +17,7 @@ from typing import Any, Callable
 from ..errors import InputError
 from ..workspace import Workspace
 from .archive import check_source
-from .batch import BatchResult
+from .batch import BatchResult, watching
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,9 @@ def ingest(ws: Workspace, kind: str, path: str | Path, **options: Any) -> BatchR
         raise InputError(f"the option{'s' if len(unknown) > 1 else ''} {', '.join(sorted(unknown))} {'do' if len(unknown) > 1 else 'does'} not apply to '{kind}'", hint=f"'{kind}' takes: {', '.join(sorted(imp.options - {'progress'})) or 'no options'}.")
     # One check for every importer: a named pipe, device or socket would block or never end.
     check_source(path)
-    return imp.function(ws, path, **given)
+    # The file is looked at before the importer reads any of it: the batch refuses it if it changes meanwhile.
+    with watching(path):
+        return imp.function(ws, path, **given)
 
 
 def _register_builtins() -> None:

@@ -21,6 +21,12 @@ Rules (docs/connectors.md):
   skipped and counted, as are cancelled events and occurrences, all-day events
   (absences, holidays), events without a start, and the same occurrence (UID
   and start) exported in two calendars;
+* a later export replaces what earlier imports stored of the events it holds
+  (same UID) over its period: an occurrence (UID and original start, kept as a
+  keyed token) moved, with other attendees, cancelled or no longer in its
+  series is stored as the later export has it (:mod:`.keys`; counted in notes
+  as ``occurrences_replaced``). Import a calendar's exports in the order they
+  were made;
 * times keep their zone (TZID, UTC); floating times take the workspace's zone;
 * what a file may cost is bounded (docs/connectors.md#bounds): a series
   expanded over more than ``calendar_max_years`` (from its start to the end of
@@ -728,7 +734,8 @@ class _Import:
         self.per_kb = ws.settings["calendar_max_expansion"]
         self.budget = Budget(max(_MIN_EXPANSION, self.per_kb * size // 1024))
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver,
+                                    keys="replace")
         self.zones = _Zones()
         self.skip: dict[str, int] = {}
         self.left_out: dict[str, int] = {}
@@ -806,14 +813,17 @@ class _Import:
             if self.progress:
                 self.progress(read, None)
         stored = self.sink.finish()
+        replaced = self.sink.replace_earlier(*self.period)
         for reason, n in self.skip.items():
             self.batch.skip(reason, n)
+        self.batch.skip("duplicates", self.sink.duplicates)
         new_identities = self.resolver.counts()
         self.resolver.flush()
         self.batch.rows_read = read
         self.batch.rows_imported = stored
         self.batch.notes.update({
             "events": read,
+            "occurrences_replaced": replaced,
             "kinds": dict(self.sink.kinds),
             "new_identities": new_identities,
             "attendees_left_out": self.left_out,
@@ -861,6 +871,10 @@ class _Import:
         return rec.organizer, accepted
 
     def event(self, src: _Source, rec: _Rec, overrides: dict[str, set[int]]) -> None:
+        # An event this export holds replaces what earlier ones stored of its series, whatever becomes of it here.
+        series = self.ws.pseudonymiser.key("ical_uid", rec.uid) if rec.uid else None
+        if series is not None:
+            self.sink.covers(series)
         if not rec.has_start:
             self.count("no_start")
             return
@@ -874,10 +888,13 @@ class _Import:
             return
         uid = rec.uid if rec.uid else f"{src.name}#{rec.index}"
         duration = _duration(rec, start)
-        if rec.rrules is not None and not rec.has_rid:
+        recurring = rec.rrules is not None and not rec.has_rid
+        if recurring:
             occurrences = self.expand(src, rec, start, overrides.get(uid, set()))
         else:
             occurrences = [self.us(start)]
+        # The occurrence an override stands for: its RECURRENCE-ID (an expanded one is its own start).
+        replaces = self.us(rec.rid) if rec.has_rid and rec.rid is not None else None
         if start.tzinfo is None:
             self.naive += 1
         organizer, accepted = self.people(rec)
@@ -900,8 +917,13 @@ class _Import:
                 continue
             if context is None:
                 context = self.ws.pseudonymiser.token("ical_uid", uid)
+            key, original = None, when
+            if series is not None:  # (the key of a single event is its UID: moved, it is the same meeting)
+                original = when if recurring else (replaces if replaces is not None else when)
+                occurrence = original if recurring or replaces is not None else ""
+                key = self.ws.pseudonymiser.key("ical_occurrence", f"{rec.uid}\0{occurrence}")
             self.sink.add(when, "meeting", "meeting", participants[0], participants[1:], duration=duration,
-                          context=context)
+                          context=context, key=key, series=series, occurrence=original)
 
     def expand(self, src: _Source, rec: _Rec, start: dt.datetime, moved: set[int]) -> list[int]:
         """Occurrence starts (µs, UTC) of a recurring event within the period, in local wall time."""

@@ -14,7 +14,10 @@ Rules (docs/connectors.md):
   ``In-Reply-To``, else ``message``;
 * each tie weighs 1 / number of recipients; more recipients than
   ``broadcast_threshold`` (25) makes a ``broadcast``, which makes no tie;
-* a ``Message-ID`` seen before (the same message in two folders) counts once;
+* a ``Message-ID`` seen before counts once: in the same import (the same
+  message in two folders) it is skipped as a ``duplicate``; stored by an
+  earlier import (an mbox of July, then one of July and August) it is skipped
+  as ``already_imported`` (:mod:`.keys`; the Message-ID is kept as a keyed token);
 * skipped and counted: senders matching an exclusion pattern
   (``email_exclude``, e.g. ``noreply@*``), mailing-list mail (``List-Id`` or
   ``Precedence: list|bulk|junk``), automated mail (``Auto-Submitted`` other
@@ -39,7 +42,7 @@ from ..workspace import Workspace
 from .archive import folder_files
 from .batch import Batch, BatchResult
 from .identity import IdentityResolver
-from .messaging import InteractionSink, digest, micros
+from .messaging import InteractionSink, micros
 
 DEFAULT_EXCLUDE = [
     "noreply@*", "no-reply@*", "no_reply@*", "donotreply@*", "do-not-reply@*", "mailer-daemon@*", "postmaster@*",
@@ -68,7 +71,7 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         Sender patterns to leave out (shell-style, case-insensitive), instead of the
         ``email_exclude`` setting; a comma-separated string is split.
     progress
-        Called as ``progress(messages_read, None)`` every 10,000 messages.
+        Called as ``progress(messages_read, None)`` after each file of a folder and every 10,000 messages.
     """
     path = Path(path)
     sources = _sources(path)
@@ -81,11 +84,17 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         if batch.is_duplicate:
             return batch.result
         resolver = IdentityResolver(ws, batch.batch_id)
-        sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=resolver, dedupe=True)
+        sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=resolver, keys="skip")
+        keyed = ws.pseudonymiser.key
         resolve = resolver.resolve
         read = naive = dropped = 0
         skip: dict[str, int] = {}
+        current = None
         for src_name, headers in _messages(path, sources):
+            if progress and src_name != current:
+                if current is not None:
+                    progress(read, None)
+                current = src_name
             read += 1
             if progress and read % 10_000 == 0:
                 progress(read, None)
@@ -120,7 +129,7 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
             ts, is_naive = when
             naive += is_naive
             mid = headers.get(b"message-id")
-            key = digest(mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
+            key = keyed("message_id", mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
             kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
             sink.add(ts, "email", kind, sender, recipients, key=key)
         if read == 0:
@@ -130,6 +139,7 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         for reason, n in skip.items():
             batch.skip(reason, n)
         batch.skip("duplicates", sink.duplicates)
+        batch.skip("already_imported", sink.already_imported)
         new_identities = resolver.counts()
         resolver.flush()
         batch.rows_read = read

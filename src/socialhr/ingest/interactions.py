@@ -84,7 +84,8 @@ def import_interactions(
         text_fields=("timestamp", "sender", "channel", "kind", "context"),
         dictionary_fields=("sender", "recipients", "channel", "kind", "context"), max_ratio=ws.settings["archive_max_ratio"],
     )
-    with Batch(ws, "interactions", src.path, hash_alongside=True) as batch:
+    # (Text is hashed as read: the same rows with a BOM, CRLF or blank lines are the same content.)
+    with Batch(ws, "interactions", src.path, hash_alongside=True, text_lines=src.format in ("csv", "tsv", "jsonl")) as batch:
         if batch.is_duplicate:
             return batch.result
         if progress:

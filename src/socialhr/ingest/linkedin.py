@@ -143,6 +143,7 @@ def _attach(ws: Workspace) -> None:
     )
     if fresh:
         os.chmod(file, 0o600)
+    ws.vault.track("linkedin", "connections", LINKEDIN_FILE)  # (an interrupted import is undone here too)
 
 
 def connections(ws: Workspace, owner_person: str) -> list[dict]:

@@ -16,13 +16,15 @@ The rules the tabular importer applies (:mod:`.interactions`) hold here too:
 * recipients are a set: the sender and repeats are dropped;
 * a context is a keyed token the connector made (:mod:`.contexts`).
 
-A sink made with ``dedupe=True`` takes a 64-bit key per row (an e-mail's
-Message-ID, hashed by :func:`digest`) and stores only the first row of each key.
+A sink made with ``keys="skip"`` or ``keys="replace"`` takes each row's
+natural key (a keyed token: an e-mail's Message-ID, a Slack message's channel
+and ts...) and stores only the first row of each key and kind within the
+batch; a key an earlier batch stored is skipped, or replaces the earlier rows
+(:mod:`.keys`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Iterable
@@ -35,6 +37,7 @@ from ..schema import KINDS, code_sql, unpacked
 from ..workspace import Workspace
 from .contexts import Contexts
 from .identity import IdentityResolver
+from .keys import NaturalKeys
 
 _STAGE_SCHEMA = pa.schema([
     ("seq", pa.int64()),
@@ -47,6 +50,9 @@ _STAGE_SCHEMA = pa.schema([
     ("duration_minutes", pa.float64()),
     ("context_id", pa.int32()),
     ("key", pa.int64()),
+    ("part", pa.bool_()),
+    ("series", pa.int64()),
+    ("occurrence", pa.timestamp("us", tz="UTC")),
 ])
 
 # Named columns, so a later migration that adds one does not shift these inserts.
@@ -102,13 +108,16 @@ class InteractionSink:
         The batch the rows belong to.
     threshold
         More recipients than this makes the row a ``broadcast``.
-    dedupe
-        Take a 64-bit key per row and store only the first row of each key, chunk after chunk.
+    keys
+        ``"skip"`` or ``"replace"``: take each row's natural key and store only the first
+        row of each key (and kind) of the batch; a key an earlier batch stored is skipped,
+        or replaces what it stored (:mod:`.keys`). None: rows have no keys.
     chunk
-        Rows per Arrow batch.
+        Rows per Arrow batch (the rows of one message, added one after the other with
+        the same key, are never split).
     """
 
-    def __init__(self, ws: Workspace, batch_id: int, *, threshold: int, dedupe: bool = False, chunk: int = 100_000,
+    def __init__(self, ws: Workspace, batch_id: int, *, threshold: int, keys: str | None = None, chunk: int = 100_000,
                  resolver: IdentityResolver | None = None):
         self.ws = ws
         self.batch_id = batch_id
@@ -118,12 +127,11 @@ class InteractionSink:
         self._channels: dict[str, int] = {}
         self._contexts: Contexts | None = None
         self.threshold = int(threshold)
-        self.dedupe = dedupe
+        self.keys = NaturalKeys(ws.db, batch_id, keys) if keys else None
         self.chunk = chunk
         self.kinds: Counter[str] = Counter()
         self.rows = 0
-        self.duplicates = 0
-        self._staged = False
+        self.stored = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -135,15 +143,25 @@ class InteractionSink:
         self._weight: list[float | None] = []
         self._duration: list[float | None] = []
         self._context: list[str | None] = []
-        self._key: list[str | None] = []
+        self._key: list[int | None] = []
+        self._part: list[bool] = []
+        self._series: list[int | None] = []
+        self._occurrence: list[int | None] = []
 
     def add(self, ts_us: int, channel: str, kind: str, sender: str, recipients: list[str], *,
             weight: float | None = None, duration: float | None = None, context: str | None = None,
-            key: int | None = None) -> None:
+            key: int | None = None, series: int | None = None, occurrence: int | None = None) -> None:
         """Add one interaction; ``recipients`` must already be a list of distinct pseudonyms
         without the sender (broadcast channel posts may have none), and ``context`` a keyed
-        token (a channel's group id, a meeting UID's token), never text (:mod:`.contexts`)."""
+        token (a channel's group id, a meeting UID's token), never text (:mod:`.contexts`).
+        ``key`` is its natural key (:meth:`socialhr.privacy.Pseudonymiser.key`); a calendar
+        occurrence also gives its ``series`` (its UID's key) and ``occurrence`` (its original
+        start, in microseconds)."""
+        if len(self._ts) >= self.chunk and (key is None or key != self._key[-1]):
+            self._flush()  # (full, and not in the middle of one message's rows)
         n = len(recipients)
+        # A message makes at most one row of its own and one of mentions: its rows' parts.
+        self._part.append(kind == "mention")
         if n > self.threshold:
             kind = "broadcast"
         self._ts.append(ts_us)
@@ -156,9 +174,9 @@ class InteractionSink:
         self._duration.append(duration)
         self._context.append(context)
         self._key.append(key)
+        self._series.append(series)
+        self._occurrence.append(occurrence)
         self.kinds[kind] += 1
-        if len(self._ts) >= self.chunk:
-            self._flush()
 
     def _flush(self) -> None:
         n = len(self._ts)
@@ -187,46 +205,51 @@ class InteractionSink:
             pa.array(self._duration, pa.float64()),
             contexts,
             pa.array(self._key, pa.int64()),
+            pa.array(self._part, pa.bool_()),
+            pa.array(self._series, pa.int64()),
+            pa.array(self._occurrence, pa.int64()).cast(pa.timestamp("us", tz="UTC")),
         ], schema=_STAGE_SCHEMA)
+        if self.keys is not None:
+            table = table.filter(pa.array(self.keys.kept(table)))
         db = self.ws.db
         db.register("_sink", table)
         try:
-            if self.dedupe:
-                # Only the 8-byte keys seen so far are kept (in DuckDB), so memory stays flat.
-                if not self._staged:
-                    db.execute("CREATE OR REPLACE TEMP TABLE _sink_keys (key BIGINT)")
-                    self._staged = True
-                db.execute(
-                    f"""INSERT INTO interaction_rows {_TARGET} SELECT {_COLUMNS} FROM (
-                            SELECT *, row_number() OVER (PARTITION BY key ORDER BY seq) AS rn FROM _sink) s
-                        WHERE key IS NULL OR (rn = 1 AND NOT EXISTS (SELECT 1 FROM _sink_keys k WHERE k.key = s.key))""",
-                    [self.batch_id])
-                db.execute("INSERT INTO _sink_keys SELECT DISTINCT key FROM _sink WHERE key IS NOT NULL "
-                           "AND key NOT IN (SELECT key FROM _sink_keys)")
-            else:
-                db.execute(f"INSERT INTO interaction_rows {_TARGET} SELECT {_COLUMNS} FROM _sink", [self.batch_id])
+            db.execute(f"INSERT INTO interaction_rows {_TARGET} SELECT {_COLUMNS} FROM _sink", [self.batch_id])
         finally:
             db.unregister("_sink")
+        if self.keys is not None:
+            self.keys.record(table)
         self.rows += n
+        self.stored += table.num_rows
         self._reset()
 
     def finish(self) -> int:
-        """Insert what is left; returns the number of rows stored (after removing duplicate keys)."""
+        """Insert what is left; returns the number of rows stored (repeated keys left out)."""
         self._flush()
         if self._own_resolver and self.resolver is not None:
             self.resolver.flush()
-        if not self._staged:
-            return self.rows
-        db = self.ws.db
-        try:
-            kept = kinds_stored(db, self.batch_id)
-        finally:
-            db.execute("DROP TABLE IF EXISTS _sink_keys")
-            self._staged = False
-        stored = sum(kept.values())
-        self.duplicates = self.rows - stored
-        self.kinds = Counter(kept)
-        return stored
+        if self.keys is not None and self.stored != self.rows:
+            self.kinds = Counter(kinds_stored(self.ws.db, self.batch_id))
+        return self.stored
+
+    @property
+    def duplicates(self) -> int:
+        """Rows left out because their key (and kind) came earlier in this batch."""
+        return self.keys.duplicates if self.keys is not None else 0
+
+    @property
+    def already_imported(self) -> int:
+        """Rows left out because an earlier batch stored their key (``keys="skip"``)."""
+        return self.keys.already_imported if self.keys is not None else 0
+
+    def covers(self, series: int) -> None:
+        """``keys="replace"``: this batch holds an event of this series (see :mod:`.keys`)."""
+        self.keys.covers(series)
+
+    def replace_earlier(self, start_us: int, end_us: int) -> int:
+        """``keys="replace"``: remove what earlier batches stored of what this batch replaces,
+        over the period [start, end) (see :mod:`.keys`); returns how many occurrences."""
+        return self.keys.replace_earlier(start_us, end_us)
 
 
 def store_groups(ws: Workspace, batch_id: int, source_kind: str, groups: Iterable[tuple[str, str, str]],
@@ -256,11 +279,6 @@ def store_groups(ws: Workspace, batch_id: int, source_kind: str, groups: Iterabl
         finally:
             db.unregister("_m")
     return db.execute("SELECT count(*) FROM groups").fetchone()[0] - before
-
-
-def digest(text: str) -> int:
-    """A 64-bit unkeyed hash, for keys that only need to compare (Message-IDs); never stored."""
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=8).digest(), "little", signed=True)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)

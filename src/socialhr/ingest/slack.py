@@ -19,6 +19,9 @@ Rules (docs/connectors.md):
   is neither is a ``broadcast`` (channel activity for adoption analytics, no
   recipients, no tie), with the channel as its context;
 * the text is read only to find mentions, then discarded;
+* a message an earlier import stored (its channel and ``ts``, kept as a keyed
+  token) is skipped and counted as ``already_imported``: a later export that
+  overlaps an earlier one adds only what is new (:mod:`.keys`);
 * skipped and counted: bots (``bot_id``, ``subtype`` bot_message, users
   marked ``is_bot``, Slackbot), deleted users, channel events (joins, topic
   changes...), deleted messages; folders no listing names are skipped and
@@ -75,7 +78,8 @@ class _Import:
         self.ws, self.tree, self.batch, self.progress = ws, tree, batch, progress
         self.root = _root(tree)
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver,
+                                    keys="skip")
         self.skip: dict[str, int] = {}
         self.read = 0
 
@@ -138,7 +142,7 @@ class _Import:
                 folder = c["id"] if kind == "dm" else c.get("name") or c["id"]
                 listed = c.get("members") if isinstance(c.get("members"), list) else []
                 people = [p for p in (self.who(u) for u in listed) if p]
-                conv = {"kind": kind, "members": list(dict.fromkeys(people)), "group": None}
+                conv = {"kind": kind, "members": list(dict.fromkeys(people)), "group": None, "id": c["id"]}
                 if kind in ("channel", "private"):
                     gid = self.ws.pseudonymiser.token(f"slack_{kind}", c["id"])
                     conv["group"] = gid
@@ -170,6 +174,8 @@ class _Import:
         stored = self.sink.finish()
         for reason, n in self.skip.items():
             self.batch.skip(reason, n)
+        self.batch.skip("duplicates", self.sink.duplicates)
+        self.batch.skip("already_imported", self.sink.already_imported)
         new_identities = self.resolver.counts()
         self.resolver.flush()
         self.batch.rows_read = self.read
@@ -185,6 +191,7 @@ class _Import:
     def conversation(self, conv: dict, files: list[str]) -> None:
         kind, members, group = conv["kind"], conv["members"], conv["group"]
         direct = kind in ("dm", "mpim")
+        keyed, where = self.ws.pseudonymiser.key, conv["id"] + "\0"  # a message's natural key: its conversation and ts
         threads: dict[str, dict[str, None]] = {}  # thread_ts -> parent author then repliers (an ordered set)
         sink, skip, who, tree = self.sink, self.skip, self.who, self.tree
         excluded, known = self.excluded, self.person
@@ -229,6 +236,7 @@ class _Import:
                     raise tree.error(f"not a Slack timestamp: {ts!r}", member, line=i + 1, line_label="message",
                                      field="ts", hint="Slack writes 'ts' as seconds since 1970 with a fraction, "
                                                       "e.g. \"1782897300.000200\"; the file may be damaged.")
+                key = keyed("slack_message", where + ts)
                 text = msg.get("text")
                 mentioned = []
                 if isinstance(text, str) and "<@" in text:
@@ -241,13 +249,13 @@ class _Import:
                     if recipients is None:
                         recipients = others[sender] = other_members(members, sender)
                     if recipients:
-                        sink.add(us, "slack", "message", sender, recipients)
+                        sink.add(us, "slack", "message", sender, recipients, key=key)
                     else:
                         skip["no_recipients"] = skip.get("no_recipients", 0) + 1
                         continue
                     extra = [m for m in dict.fromkeys(mentioned) if m not in recipients] if mentioned else None
                     if extra:
-                        sink.add(us, "slack", "mention", sender, extra)
+                        sink.add(us, "slack", "mention", sender, extra, key=key)
                     continue
                 thread = msg.get("thread_ts")
                 if thread is not None and _micros(thread) is None:
@@ -264,19 +272,19 @@ class _Import:
                     replied = [p for p in earlier if p != sender]
                     earlier[sender] = None
                     if replied:
-                        sink.add(us, "slack", "reply", sender, replied, context=group)
+                        sink.add(us, "slack", "reply", sender, replied, context=group, key=key)
                 elif thread is not None or msg.get("reply_count"):
                     threads[ts] = {sender: None}
                 extra = [m for m in dict.fromkeys(mentioned) if m not in replied] if mentioned else None
                 if extra:
-                    sink.add(us, "slack", "mention", sender, extra, context=group)
+                    sink.add(us, "slack", "mention", sender, extra, context=group, key=key)
                 if replied or extra:
                     continue
                 if is_reply:  # someone answering only themselves
                     skip["replies_to_self"] = skip.get("replies_to_self", 0) + 1
                 else:
                     sink.add(us, "slack", "broadcast", sender, [],
-                             weight=1.0 / max(1, len(members) - 1), context=group)
+                             weight=1.0 / max(1, len(members) - 1), context=group, key=key)
             if self.progress:
                 self.progress(self.read, None)
 

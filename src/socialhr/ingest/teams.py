@@ -23,6 +23,8 @@ Rules (docs/connectors.md), the same as for Slack:
   ``mention`` to each person mentioned (not already replied to), and a post
   that is neither a ``broadcast`` with no recipients and the channel as
   context;
+* a message an earlier import stored (its chat or channel and its ``id``, kept
+  as a keyed token) is skipped and counted as ``already_imported`` (:mod:`.keys`);
 * skipped and counted: system and event messages (``messageType`` other than
   ``message``), deleted messages (``deletedDateTime``), bots (``from.application``
   without a user), messages without a sender or recipients;
@@ -73,7 +75,8 @@ class _Import:
         self.ws, self.tree, self.batch, self.progress = ws, tree, batch, progress
         self.zone = ZoneInfo(ws.settings["timezone"])
         self.resolver = IdentityResolver(ws, batch.batch_id)
-        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver)
+        self.sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=self.resolver,
+                                    keys="skip")
         self.skip: dict[str, int] = {}
         self.emails: dict[str, str] = {}  # Graph user id -> e-mail or UPN
         self.persons: dict[str, str] = {}  # Graph user id -> pseudonym
@@ -161,18 +164,20 @@ class _Import:
         new_groups = store_groups(self.ws, self.batch.batch_id, "teams", groups, members)
         messages.sort(key=lambda m: m["ts"])
         threads: dict[str, dict[str, None]] = {}
-        sink = self.sink
+        sink, keyed = self.sink, self.ws.pseudonymiser.key
         for m in messages:
             sender, ts, mentioned = m["sender"], m["ts"], m["mentions"]
+            # A message's natural key: its chat or channel, and its id.
+            key = keyed("teams_message", f"{m['chat'] or m['channel']}\0{m['id']}") if m["id"] is not None else None
             if m["chat"] is not None:
                 recipients = other_members(chats.get(m["chat"], []), sender)
                 if not recipients:
                     self.count("no_recipients")
                     continue
-                sink.add(ts, "teams", "message", sender, recipients)
+                sink.add(ts, "teams", "message", sender, recipients, key=key)
                 extra = [p for p in mentioned if p not in recipients and p != sender]
                 if extra:
-                    sink.add(ts, "teams", "mention", sender, extra)
+                    sink.add(ts, "teams", "mention", sender, extra, key=key)
                 continue
             channel = channels[m["channel"]]
             replied: list[str] = []
@@ -185,20 +190,22 @@ class _Import:
                 replied = [p for p in earlier if p != sender]
                 earlier[sender] = None
                 if replied:
-                    sink.add(ts, "teams", "reply", sender, replied, context=channel["group"])
+                    sink.add(ts, "teams", "reply", sender, replied, context=channel["group"], key=key)
             extra = [p for p in mentioned if p not in replied and p != sender]
             if extra:
-                sink.add(ts, "teams", "mention", sender, extra, context=channel["group"])
+                sink.add(ts, "teams", "mention", sender, extra, context=channel["group"], key=key)
             if replied or extra:
                 continue
             if parent is not None:
                 self.count("replies_to_self")
             else:
                 sink.add(ts, "teams", "broadcast", sender, [], weight=1.0 / max(1, len(channel["members"]) - 1),
-                         context=channel["group"])
+                         context=channel["group"], key=key)
         stored = sink.finish()
         for reason, n in self.skip.items():
             self.batch.skip(reason, n)
+        self.batch.skip("duplicates", sink.duplicates)
+        self.batch.skip("already_imported", sink.already_imported)
         new_identities = self.resolver.counts()
         self.resolver.flush()
         self.batch.rows_read = self.read_count

@@ -33,9 +33,10 @@ from typing import Any, Iterator
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..errors import PrivacyError
+from ..errors import PrivacyError, VaultError
 from ..lists import values as list_values
 from ..lists import with_values
+from ..recovery import people_missing_from_vault
 from . import tables as _tables  # noqa: F401  (registers the tables)
 from .aggregates import Aggregates
 from .registry import AGGREGATE, PERSON, TABLES, Query, ResultTable, get, table_names
@@ -121,12 +122,14 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
     ctx = _tables.Context(ws, viewer, lambda: aggregates(ws))
     produced = spec.produce(ctx, **options)
     ids = ws.vault.employee_ids() if identified else None  # raises VaultError when the vault is absent
+    # People on the roster the vault has lost (a vault behind the database): their ids would come out empty.
+    lost = pa.array(sorted(people_missing_from_vault(ws, held=ids)), pa.string()) if identified else None
     prepare = spec.prepare(ws) if spec.prepare else None
 
     def finish(b: pa.RecordBatch) -> pa.RecordBatch:
         if prepare:
             b = prepare(b)
-        return _identify(b, spec, ids) if ids is not None else b
+        return _identify(b, spec, ids, lost) if ids is not None else b
 
     if isinstance(produced, Query):
         # A cursor of its own, so that another read while this one streams does not end it;
@@ -165,17 +168,38 @@ def _authorize(spec: ResultTable, viewer: Viewer, identified: bool) -> None:
         raise PrivacyError(f"an employee cannot read '{spec.name}'", hint="It describes other people; employees read their own rows of people, person_metrics, person_trends and edges.")
 
 
-def _identify(data: pa.RecordBatch, spec: ResultTable, ids: dict[str, str]) -> pa.RecordBatch:
-    """Add the employee id beside each person column (and a list of them beside each list of persons)."""
+def _identify(data: pa.RecordBatch, spec: ResultTable, ids: dict[str, str], lost: pa.Array) -> pa.RecordBatch:
+    """Add the employee id beside each person column (and a list of them beside each list of persons).
+
+    Raises
+    ------
+    VaultError
+        If a person column names someone on the roster whom the vault has no employee id for
+        (``lost``): their id would otherwise come out empty, as for someone never on the roster.
+    """
     for col, new in spec.person_columns.items():
         if col in data.schema.names:
+            _refuse_lost(data.column(col), lost)
             data = data.add_column(data.schema.get_field_index(col) + 1, new, _look_up(data.column(col), ids))
     for col, new in spec.person_list_columns.items():
         if col in data.schema.names:
             lists = data.column(col)
+            _refuse_lost(list_values(lists), lost)
             mapped = with_values(lists, _look_up(list_values(lists), ids))
             data = data.add_column(data.schema.get_field_index(col) + 1, new, mapped)
     return data
+
+
+def _refuse_lost(values: pa.Array, lost: pa.Array) -> None:
+    if len(lost) and pc.any(pc.is_in(values, value_set=lost)).as_py():
+        n = len(lost)
+        raise VaultError(
+            f"the vault has no employee id for {n:,} {'person' if n == 1 else 'people'} on the roster, "
+            f"{'whom' if n == 1 else 'some of whom'} this table names",
+            hint="The vault is behind the analytics database (an import interrupted by an older socialhr, or a vault "
+                 "restored from an older backup): restore the vault that goes with this database, or import the roster "
+                 "again (a workspace opened for writing lets the same roster file be imported again to restore the "
+                 "missing people).")
 
 
 def _look_up(values: pa.Array, mapping: dict[str, str]) -> pa.Array:
