@@ -381,7 +381,14 @@ def _as_schema_6(ws: Workspace, texts: dict[str, str]) -> None:
     """Put the workspace back to schema 6 as it stored contexts: each interactions context's text in ``contexts``."""
     for token, text in texts.items():
         ws.db.execute("UPDATE contexts SET context = ? WHERE context = ?", [text, token])
-    ws.db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    _back_to_6(ws.db)
+
+
+def _back_to_6(db) -> None:
+    """Schema 6: without the tables of later versions (8: natural keys)."""
+    db.execute("DROP TABLE message_keys")
+    db.execute("DROP TABLE occurrence_keys")
+    db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
 
 
 @pytest.fixture
@@ -406,7 +413,7 @@ def schema_6(rostered, data):
 def test_upgrading_to_schema_7_turns_text_contexts_into_tokens_and_leaves_no_text_behind(schema_6, data):
     path, expected, slack = schema_6
     ws = Workspace.open(path)
-    assert ws.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION) == "7"
+    assert ws.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION)
     assert sorted(map(repr, ws.db.execute("SELECT * FROM interactions").fetchall())) == expected
     assert slack <= set(_context_tokens(ws))  # connector tokens are kept as they were
     _assert_contexts_are_tokens(ws)
@@ -462,7 +469,7 @@ def test_a_schema_6_workspace_with_text_contexts_needs_its_vault_to_upgrade_and_
         f"which needs the pseudonymisation key; the vault is not here: {copy / 'vault'}. Open it once where its vault is "
         "(any socialhr command that writes), then copy the upgraded database."
     )
-    with pytest.raises(WorkspaceError, match="has schema 6 and needs upgrading to 7. Open it once without read-only access"):
+    with pytest.raises(WorkspaceError, match=f"has schema 6 and needs upgrading to {schema.SCHEMA_VERSION}. Open it once without read-only access"):
         Workspace.open(copy, read_only=True)
     raw = (copy / "socialhr.duckdb").read_bytes()
     assert all(t.encode() in raw for t in CONTEXTS)  # refused: nothing was changed
@@ -471,13 +478,13 @@ def test_a_schema_6_workspace_with_text_contexts_needs_its_vault_to_upgrade_and_
 def test_a_schema_6_workspace_without_text_contexts_upgrades_without_its_vault(rostered, data, tmp_path):
     ingest(rostered, "slack", data / "slack" / "export")
     tokens = _context_tokens(rostered)
-    rostered.db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    _back_to_6(rostered.db)
     rostered.close()
     copy = tmp_path / "analyst"
     copy.mkdir()
     shutil.copy(rostered.path / "socialhr.duckdb", copy)
     shutil.copy(rostered.path / "socialhr.toml", copy)
     ws = Workspace.open(copy)
-    assert ws.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == "7"
+    assert ws.db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(schema.SCHEMA_VERSION)
     assert _context_tokens(ws) == tokens
     ws.close()
