@@ -187,6 +187,13 @@ class _Window:
         return True
 
     def plan(self) -> WindowPlan:
+        # Rules 1 and 4 judge each group on its own people, whatever else is shown: once for all.
+        for d in self.dims:
+            for g in np.flatnonzero(d.shown):
+                members = d.codes == g
+                reason = self._bad(members) or self._changed((d.name, d.groups[g]), members)
+                if reason:
+                    self._withhold(d, g, reason)
         while self._step():
             pass
         everyone = np.ones(len(self.people), dtype=bool)
@@ -198,15 +205,7 @@ class _Window:
         return WindowPlan(self.w.window_id, shown, self.withheld, True)
 
     def _step(self) -> bool:
-        """Apply the first rule that withholds something; False when none does."""
-        # Rules 1 and 4 for each group shown.
-        for d in self.dims:
-            for g in np.flatnonzero(d.shown):
-                members = d.codes == g
-                reason = self._bad(members) or self._changed((d.name, d.groups[g]), members)
-                if reason:
-                    self._withhold(d, g, reason)
-                    return True
+        """Apply the first of rules 2 to 4 (remainders, differences) that withholds something; False when none does."""
         # Rules 2 and 4 for each remainder.
         for d in self.dims:
             rest = d.rest()
