@@ -145,7 +145,8 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
     result = Result(table, schema, batches, viewer)
     if spec.level == AGGREGATE and table != "withheld":
         for wid in ctx.windows(options.get("window")):
-            result.withheld += _tables.withheld(ctx, window=wid).to_pylist()
+            result.withheld += [w for w in _tables.withheld(ctx, window=wid).to_pylist()
+                                if not options.get("dimension") or w["dimension"] in (options["dimension"], "organization")]
     return result
 
 
