@@ -6,22 +6,20 @@ Every command takes the workspace folder first. User mistakes print
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__
 from .config import SETTINGS
-from .errors import InputError, SocialHRError
+from .cli_common import _open, _person_pseudonym, _progress, console, friendly
+from .errors import InputError
 
 app = typer.Typer(
     name="socialhr",
@@ -30,43 +28,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
-
-
-def friendly(fn: Callable) -> Callable:
-    """Turn SocialHRError into 'Error: ...' and exit status 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except SocialHRError as e:
-            err.print(f"[bold red]Error:[/] {e}", highlight=False, soft_wrap=True)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err.print("Interrupted: nothing from the unfinished step was stored.")
-            raise typer.Exit(130) from None
-
-    return wrapper
-
-
-def _progress(description: str, *, total: int | None = None) -> Progress:
-    return Progress(
-        SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal,
-    )
-
-
-def _open(workspace: Path, *, read_only: bool = False):
-    from .workspace import Workspace
-
-    ws = Workspace.open(workspace, read_only=read_only)
-    for repair in ws.repairs:
-        err.print(f"Repaired: {repair}", highlight=False, soft_wrap=True)
-    return ws
-
-
 def _parse_pairs(option: str, pairs: list[str] | None, *, shape: str, example: str, last: bool = False) -> dict[str, str] | None:
     """``name=value`` options as a dict (None when none given); ``last`` splits at the last '=' (names may hold one)."""
     out = {}
@@ -264,12 +225,13 @@ def export(
     scope: Optional[str] = typer.Option(None, help="--as leader: their part of the org chart, e.g. 'department=Finance'."),
     person: Optional[str] = typer.Option(None, help="--as employee: their employee id (needs the vault) or pseudonym."),
     force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    run: Optional[int] = typer.Option(None, help="Programs' tables (introductions, ...): the run (default: the latest)."),
 ) -> None:
     """Write a table to a file, pseudonymised unless --identified, as the chosen viewer may see it. .gexf and .graphml write the network for Gephi."""
     from .export import export_table
     from .results import Result
 
-    options = {"window": window, "channel": channel, "dimension": dimension}
+    options = {"window": window, "channel": channel, "dimension": dimension, "run": run}
     said: list[str] = []
 
     def on_result(result: Result) -> None:
@@ -307,17 +269,6 @@ def _viewer(ws: Any, role: str, *, scope: str | None, person: str | None, identi
             raise InputError("--as employee needs --person", hint="Give their employee id (with the vault) or their pseudonym.")
         return Viewer.employee(_person_pseudonym(ws, person))
     return Viewer(role)
-
-
-def _person_pseudonym(ws: Any, person: str) -> str:
-    """An employee id's pseudonym when the vault holds the key and the roster has them, else ``person`` as given."""
-    if ws.vault.available:
-        candidate = ws.pseudonymiser.person(person)
-        if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [candidate]).fetchone()[0]:
-            return candidate
-    if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [person]).fetchone()[0]:
-        return person
-    raise InputError(f"no one in the roster is {person!r}", hint="Give an employee id (the vault must be present) or a pseudonym from an export.")
 
 
 @app.command()
@@ -364,6 +315,11 @@ def tables() -> None:
         who = "every role (disclosure-controlled)" if spec.level == "aggregate" else (
             "analysts; employees their own rows" if spec.own_columns else "analysts")
         console.print(f"[bold]{name:<16}[/] {spec.help} [dim]({who})[/]")
+
+
+from .cli_programs import register as _register_programs  # noqa: E402
+
+_register_programs(app)
 
 
 def run() -> None:  # pragma: no cover - console entry point

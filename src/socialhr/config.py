@@ -65,6 +65,10 @@ SETTINGS: dict[str, Setting] = {
         Setting("joiner_days", 90, "People hired within this many days before a window's last day are new joiners in it.", int),
         Setting("isolation_share", 0.15, "Isolated: no tie, or a network size at most this share of the window's median.", float),
         Setting("network_workers", 0, "Processes for betweenness and harmonic closeness of networks of 2,000 people or more (0: all cores); results are identical.", int),
+        # Programs (docs/programs.md)
+        Setting("level_order", [], "Roster levels from most junior to most senior, e.g. [\"IC1\", \"IC2\", \"M1\", \"VP\"]; "
+                "when empty, a level's seniority comes from the org chart (the fewer managers above its people, the more senior).", list),
+        Setting("senior_level", "", "Onboarding: the lowest level counted as a senior colleague (empty: the most senior third of the levels).", str),
     ]
 }
 
@@ -117,6 +121,8 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
     for name in ("shrink_threshold", "isolation_share"):
         if not 0 < out[name] <= 1:
             raise SettingsError(f"{source}: setting '{name}' must be above 0 and at most 1, got {out[name]}", hint=SETTINGS[name].help)
+    if len(set(out["level_order"])) != len(out["level_order"]):
+        raise SettingsError(f"{source}: setting 'level_order' names a level twice", hint="List each level once, most junior first.")
     if out["min_group_size"] < 1:
         raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Union
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # The kind of the keyed token a context is stored as (HMAC of "context:<text>", schema 7).
 CONTEXT_TOKEN_KIND = "context"
@@ -360,12 +360,51 @@ _V8 = [
     )""",
 ]
 
+# Version 9: what the programs (socialhr.programs, docs/programs.md) proposed and
+# what became of it, pseudonymous like the rest, so their impact can be
+# measured. A run is one use of a program (one set of introductions, one
+# round of matching); each program's rows carry its run_id. Primary data,
+# not derived: analyze never drops them.
+_V9 = [
+    """CREATE TABLE program_runs (
+        run_id INTEGER PRIMARY KEY,
+        program VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        as_of DATE,
+        window_id VARCHAR,
+        parameters JSON,
+        summary JSON
+    )""",
+    # Introductions for new joiners: reasons hold why the colleague was
+    # chosen, as codes (community, department, location, attributes) that are
+    # put into words when read.
+    """CREATE TABLE introductions (
+        run_id INTEGER NOT NULL,
+        joiner VARCHAR NOT NULL,
+        colleague VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        reasons JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        status_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (run_id, joiner, colleague)
+    )""",
+    # Every change of a program row's status, in order, for impact analysis.
+    """CREATE TABLE program_events (
+        run_id INTEGER NOT NULL,
+        program VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        other VARCHAR,
+        status VARCHAR NOT NULL,
+        changed_at TIMESTAMPTZ NOT NULL
+    )""",
+]
+
 # Versions a workspace can be read without, read-only: they replace views, or
 # relax a rule its rows already meet, so its older form gives the same rows.
 # (Not 7: a schema-6 workspace may hold contexts as text.)
 OPTIONAL_FOR_READING = {4, 5}
 
-MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8}
+MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5: _V5, 6: _V6, 7: _V7, 8: _V8, 9: _V9}
 
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
 BATCH_TABLES = ["people_history", "identities", "interaction_rows", "contexts", "ties", "groups", "group_members", "outcomes",
