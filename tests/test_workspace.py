@@ -148,8 +148,8 @@ def _as_schema_5(w):
                "p.duration_minutes, x.context FROM packed p LEFT JOIN contexts x ON x.context_id = p.context_id ORDER BY p.rowid")
     db.execute("DROP TABLE packed")
     db.execute("DROP TABLE contexts")
-    db.execute("DROP TABLE message_keys")  # (schema 8)
-    db.execute("DROP TABLE occurrence_keys")
+    for table in schema.tables_created_since(7):  # (schemas 8 and later)
+        db.execute(f"DROP TABLE {table}")
     db.execute(schema._INTERACTIONS_VIEW_V5)
     db.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
 

@@ -409,3 +409,17 @@ MIGRATIONS: dict[int, list[MigrationStep]] = {1: _V1, 2: _V2, 3: _V3, 4: _V4, 5:
 # Tables whose rows carry a batch_id, for status counts and for undoing a batch.
 BATCH_TABLES = ["people_history", "identities", "interaction_rows", "contexts", "ties", "groups", "group_members", "outcomes",
                 "person_week_metrics", "survey_questions", "message_keys", "occurrence_keys"]
+
+
+def tables_created_since(version: int) -> list[str]:
+    """The tables the migrations after ``version`` create, newest last (for tests that rebuild an older workspace).
+
+    >>> tables_created_since(7)[:2]
+    ['message_keys', 'occurrence_keys']
+    """
+    out = []
+    for v in sorted(MIGRATIONS):
+        if v > version:
+            out += [step.split()[2] for step in MIGRATIONS[v]
+                    if isinstance(step, str) and step.lstrip().upper().startswith("CREATE TABLE")]
+    return out

@@ -385,9 +385,9 @@ def _as_schema_6(ws: Workspace, texts: dict[str, str]) -> None:
 
 
 def _back_to_6(db) -> None:
-    """Schema 6: without the tables of later versions (8: natural keys)."""
-    db.execute("DROP TABLE message_keys")
-    db.execute("DROP TABLE occurrence_keys")
+    """Schema 6: without the tables of later versions (8: natural keys; 9: programs)."""
+    for table in schema.tables_created_since(7):
+        db.execute(f"DROP TABLE {table}")
     db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
 
 
