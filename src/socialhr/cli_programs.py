@@ -65,7 +65,112 @@ def intros(
     console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
 
 
+CONSULT_ACTIONS = ("open", "list", "close", "comments", "link", "report", "text")
+
+
+def consult(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    action: str = typer.Argument(..., help="open, list, close ID, comments ID FILE, link ID --channel NAME, report ID, text ID."),
+    consultation: Optional[int] = typer.Argument(None, metavar="[ID]", help="The consultation (close, comments, link, report, text)."),
+    file: Optional[Path] = typer.Argument(None, metavar="[FILE]", help="comments: a CSV of comments and endorsements (docs/programs.md#consultations)."),
+    title: Optional[str] = typer.Option(None, help="open: the consultation's title."),
+    text_file: Optional[Path] = typer.Option(None, help="open: a text file holding what employees are consulted on (kept in the vault)."),
+    closes: Optional[str] = typer.Option(None, help="open: the last day it is open, YYYY-MM-DD."),
+    opens: Optional[str] = typer.Option(None, help="open: the day it opened, YYYY-MM-DD, if not today (a consultation held already)."),
+    audience: Optional[list[str]] = typer.Option(None, metavar="FIELD=VALUE", help="open: who is asked, e.g. department=Finance (repeatable; default: everyone)."),
+    channel: Optional[str] = typer.Option(None, help="link: a Slack or Teams channel (name or group id) whose messages during the consultation count as taking part."),
+    as_json: bool = typer.Option(False, "--json", help="report: print the figures as JSON."),
+) -> None:
+    """Consult employees on a change, and measure whose voices came in: by group, across the network, core against periphery."""
+    import json as _json
+
+    from .programs import consult as c
+    from .results import read
+
+    if action not in CONSULT_ACTIONS:
+        raise InputError(f"unknown action {action!r}", hint=f"Use one of: {', '.join(CONSULT_ACTIONS)}.")
+    if action not in ("open", "list") and consultation is None:
+        raise InputError(f"{action} needs the consultation's ID", hint=f"For example: socialhr consult DIR {action} 1 (socialhr consult DIR list shows them).")
+    with _open(workspace, read_only=action in ("list", "report", "text")) as ws:
+        if action == "open":
+            if not title or text_file is None or not closes:
+                raise InputError("open needs --title, --text-file and --closes", hint="For example: socialhr consult DIR open --title 'Payroll dates' --text-file change.md --closes 2026-12-31")
+            try:
+                body = text_file.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as e:
+                raise InputError(f"cannot read --text-file: {e}", file=text_file, hint="Give a UTF-8 text file.") from None
+            cid = c.open_consultation(ws, title=title, text=body, closes=closes, audience=audience, opens=opens)
+            console.print(f"Opened consultation {cid}, open until {closes} (its title and text are kept in the vault).", highlight=False)
+        elif action == "list":
+            from rich.table import Table
+
+            table = Table("id", "title", "opened", "closes", "status", "audience", "comments", "endorsements", "channels")
+            for r in c.consultations(ws):
+                who = "; ".join(f"{k}={' or '.join(v)}" for k, v in r["audience"].items()) or "everyone"
+                table.add_row(str(r["consultation_id"]), r["title"] or "(in the vault)", f"{r['opened_at']:%Y-%m-%d}", str(r["closes"]),
+                              r["status"], who, f"{r['comments']:,}", f"{r['endorsements']:,}", str(r["channels"]))
+            console.print(table)
+        elif action == "close":
+            c.close(ws, consultation)
+            console.print(f"Closed consultation {consultation}.", highlight=False)
+        elif action == "comments":
+            if file is None:
+                raise InputError("comments needs a FILE", hint="For example: socialhr consult DIR comments 1 comments.csv")
+            n = c.import_comments(ws, consultation, file)
+            console.print(f"Imported {n['comments']:,} comments and {n['endorsements']:,} endorsements from {file.name} "
+                          f"into consultation {consultation} ({n['already_imported']:,} already imported).", highlight=False)
+        elif action == "link":
+            if not channel:
+                raise InputError("link needs --channel NAME", hint="For example: socialhr consult DIR link 1 --channel payroll-change")
+            linked = c.link(ws, consultation, channel)
+            console.print(f"Linked {linked['kind'].replace('_', ' ')} {channel} to consultation {consultation}: its messages "
+                          "while the consultation is open count as taking part.", highlight=False)
+        elif action == "text":
+            t = c.text(ws, consultation)
+            console.print(f"[bold]{t['title']}[/]\n\n{t['text']}", highlight=False)
+            for x in t["comments"]:
+                console.print(f"  #{x['comment_no']}: {x['text']}", highlight=False)
+        else:
+            groups = read(ws, "consultation_reach", consultation=consultation).to_arrow().to_pylist()
+            summary = read(ws, "consultation_summary", consultation=consultation).to_arrow().to_pylist()
+            if as_json:
+                typer.echo(_json.dumps({"summary": {r["metric"]: r["value"] if r["note"] is None else r["note"] for r in summary},
+                                        "groups": groups}, indent=2, default=str))
+                return
+            _print_reach(consultation, summary, groups)
+
+
+def _print_reach(cid: int, summary: list[dict], groups: list[dict]) -> None:
+    from rich.table import Table
+
+    s = {r["metric"]: r["value"] if r["note"] is None else r["note"] for r in summary}
+    if "withheld" in s:
+        console.print(f"Consultation {cid}: every figure is withheld: {s['withheld']}.", highlight=False)
+        return
+    pct = lambda x: "withheld" if x is None else f"{100 * x:.0f}%"  # noqa: E731
+    console.print(f"Consultation {cid}: {int(s['participants']):,} of {int(s['audience']):,} people asked took part ({pct(s['rate'])}); "
+                  f"{int(s['outside_audience']):,} more from outside the audience. Network of {s['window_id']}.", highlight=False)
+    console.print(f"  Across the network: {int(s['communities_represented'])} of {int(s['communities_in_audience'])} communities "
+                  f"represented; the largest community gave {pct(s['largest_community_share'])} of the voices; Gini of the "
+                  f"communities' participation rates {s['gini_participation_rate'] if s['gini_participation_rate'] is None else round(s['gini_participation_rate'], 2)}.",
+                  highlight=False)
+    ratio = s.get("periphery_to_core")
+    console.print(f"  Core against periphery: core {pct(s['core_rate'])}, middle {pct(s['middle_rate'])}, periphery {pct(s['periphery_rate'])}"
+                  + (f" (the periphery took part {ratio:.2f} times as often as the core)." if ratio is not None else "."), highlight=False)
+    table = Table("by", "group", "asked", "took part", "rate")
+    withheld = 0
+    for g in groups:
+        if g["withheld"]:
+            withheld += 1
+            continue
+        table.add_row(g["dimension"], g["group"], f"{g['audience']:,}", f"{g['participants']:,}", pct(g["rate"]))
+    console.print(table)
+    if withheld:
+        console.print(f"withheld: {withheld} groups (fewer than the minimum group size, or recoverable by subtraction); "
+                      "socialhr export DIR consultation_reach lists them with the reason.", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the programs' commands to ``app``."""
-    for command in (intros,):
+    for command in (intros, consult):
         app.command()(friendly(command))

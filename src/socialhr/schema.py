@@ -397,6 +397,37 @@ _V9 = [
         status VARCHAR NOT NULL,
         changed_at TIMESTAMPTZ NOT NULL
     )""",
+    # Consultations (socialhr.programs.consult): when each was open and to
+    # whom. The title and text are free text, kept in the vault folder
+    # (consultations.sqlite); here only ids, dates and the audience's roster
+    # field and value.
+    """CREATE TABLE consultations (
+        consultation_id INTEGER PRIMARY KEY,
+        opened_at TIMESTAMPTZ NOT NULL,
+        closes DATE NOT NULL,
+        closed_at TIMESTAMPTZ,
+        audience JSON NOT NULL
+    )""",
+    # Who took part, when and how: kind 'comment' (comment_no numbers the
+    # comment within its consultation; its text is in the vault) or 'endorse'
+    # (comment_no is the comment endorsed). row_key, a keyed token of the
+    # row's content, makes a re-imported file count once.
+    """CREATE TABLE consultation_participation (
+        consultation_id INTEGER NOT NULL,
+        person VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        comment_no INTEGER NOT NULL,
+        "timestamp" TIMESTAMPTZ NOT NULL,
+        row_key VARCHAR NOT NULL
+    )""",
+    # Slack or Teams channels (groups.group_id) whose messages during the
+    # consultation count as taking part (read from interactions when reported).
+    """CREATE TABLE consultation_channels (
+        consultation_id INTEGER NOT NULL,
+        group_id VARCHAR NOT NULL,
+        linked_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (consultation_id, group_id)
+    )""",
 ]
 
 # Versions a workspace can be read without, read-only: they replace views, or

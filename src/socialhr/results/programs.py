@@ -14,7 +14,7 @@ import pyarrow as pa
 from ..programs import runs
 from ..programs.intros import PROGRAM as INTRODUCTIONS
 from ..programs.intros import reason_text
-from .registry import PERSON, Query, result_table
+from .registry import AGGREGATE, PERSON, Query, result_table
 
 
 def _reason_words(ws: Any) -> Callable[[pa.RecordBatch], pa.RecordBatch]:
@@ -37,3 +37,54 @@ def _introductions(ctx: Any, *, run: int | None = None) -> Query:
         f"FROM introductions WHERE run_id = ? {'AND ' + own if own else ''} ORDER BY joiner, rank",
         (run_id, *params),
     )
+
+
+# -- consultations (socialhr.programs.consult) --------------------------------------
+# Group level: every role reads them; groups below the minimum group size (or that the disclosure rules
+# withhold so they cannot be recovered by subtraction) are rows with a reason and no figures.
+
+_REACH_SCHEMA = pa.schema([("consultation_id", pa.int64()), ("dimension", pa.string()), ("group", pa.string()),
+                           ("audience", pa.int64()), ("participants", pa.int64()), ("rate", pa.float64()),
+                           ("withheld", pa.string())])
+
+
+def _consultation_id(ctx: Any, consultation: int | None) -> int:
+    if consultation is not None:
+        return int(consultation)
+    row = ctx.ws.db.execute("SELECT max(consultation_id) FROM consultations").fetchone()
+    if row[0] is None:
+        from ..errors import SocialHRError
+
+        raise SocialHRError("there are no consultations yet", hint="Open one: socialhr consult DIR open --title T --text-file F --closes DATE")
+    return int(row[0])
+
+
+def _reach(ctx: Any, consultation: int | None) -> Any:
+    cid = _consultation_id(ctx, consultation)
+    key = ("consultation_reach", cid, repr(sorted(ctx.ws.settings.items())))
+    cached = ctx.ws.cache.get(key)
+    if cached is None:
+        from ..programs import consult  # (here: socialhr.programs.reach reads the disclosure rules of this package)
+
+        cached = ctx.ws.cache[key] = consult.reach(ctx.ws, cid)
+    return cid, cached
+
+
+@result_table("consultation_reach", help="Who took part in a consultation (latest; --consultation N for another), by "
+              "department, level, location, community and network position (core, middle, periphery), against its audience.",
+              level=AGGREGATE, own_withheld=True)
+def _consultation_reach(ctx: Any, *, consultation: int | None = None) -> pa.Table:
+    cid, r = _reach(ctx, consultation)
+    return pa.Table.from_pylist([{"consultation_id": cid, **g} for g in r.groups], schema=_REACH_SCHEMA)
+
+
+@result_table("consultation_summary", help="A consultation's figures over its whole audience: participation, spread "
+              "across communities (share represented, largest community's share, Gini), core against periphery.",
+              level=AGGREGATE, own_withheld=True)
+def _consultation_summary(ctx: Any, *, consultation: int | None = None) -> pa.Table:
+    cid, r = _reach(ctx, consultation)
+    rows = [{"consultation_id": cid, "metric": k,
+             "value": float(v) if isinstance(v, (int, float)) else None, "note": v if isinstance(v, str) else None}
+            for k, v in r.summary.items() if k != "consultation_id"]
+    return pa.Table.from_pylist(rows, schema=pa.schema([("consultation_id", pa.int64()), ("metric", pa.string()),
+                                                        ("value", pa.float64()), ("note", pa.string())]))
