@@ -102,14 +102,14 @@ def consult(
             cid = c.open_consultation(ws, title=title, text=body, closes=closes, audience=audience, opens=opens)
             console.print(f"Opened consultation {cid}, open until {closes} (its title and text are kept in the vault).", highlight=False)
         elif action == "list":
-            from rich.table import Table
-
-            table = Table("id", "title", "opened", "closes", "status", "audience", "comments", "endorsements", "channels")
-            for r in c.consultations(ws):
+            found = c.consultations(ws)
+            for r in found:
                 who = "; ".join(f"{k}={' or '.join(v)}" for k, v in r["audience"].items()) or "everyone"
-                table.add_row(str(r["consultation_id"]), r["title"] or "(in the vault)", f"{r['opened_at']:%Y-%m-%d}", str(r["closes"]),
-                              r["status"], who, f"{r['comments']:,}", f"{r['endorsements']:,}", str(r["channels"]))
-            console.print(table)
+                console.print(f"{r['consultation_id']}  {r['title'] or '(title in the vault)'}  {r['opened_at']:%Y-%m-%d} to {r['closes']}  "
+                              f"{r['status']}  asked: {who}  {r['comments']:,} comments, {r['endorsements']:,} endorsements, "
+                              f"{r['channels']} channel{'s' if r['channels'] != 1 else ''}", highlight=False, soft_wrap=True)
+            if not found:
+                console.print("No consultations yet: socialhr consult DIR open --title T --text-file F --closes DATE", highlight=False)
         elif action == "close":
             c.close(ws, consultation)
             console.print(f"Closed consultation {consultation}.", highlight=False)
@@ -134,16 +134,27 @@ def consult(
             groups = read(ws, "consultation_reach", consultation=consultation).to_arrow().to_pylist()
             summary = read(ws, "consultation_summary", consultation=consultation).to_arrow().to_pylist()
             if as_json:
-                typer.echo(_json.dumps({"summary": {r["metric"]: r["value"] if r["note"] is None else r["note"] for r in summary},
+                typer.echo(_json.dumps({"summary": _summary_values(summary),
                                         "groups": groups}, indent=2, default=str))
                 return
             _print_reach(consultation, summary, groups)
 
 
+def _summary_values(summary: list[dict]) -> dict:
+    """consultation_summary's rows as {metric: value}: counts as integers, notes as text."""
+    out = {}
+    for r in summary:
+        v = r["value"] if r["note"] is None else r["note"]
+        if isinstance(v, float) and (r["metric"].endswith("audience") or r["metric"] in ("participants", "communities_represented")):
+            v = int(v)
+        out[r["metric"]] = v
+    return out
+
+
 def _print_reach(cid: int, summary: list[dict], groups: list[dict]) -> None:
     from rich.table import Table
 
-    s = {r["metric"]: r["value"] if r["note"] is None else r["note"] for r in summary}
+    s = _summary_values(summary)
     if "withheld" in s:
         console.print(f"Consultation {cid}: every figure is withheld: {s['withheld']}.", highlight=False)
         return

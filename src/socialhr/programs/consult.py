@@ -278,11 +278,11 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
         raise InputError("the file has a header but no rows", file=path, hint="Nothing was imported.")
     skipped = 0
     endorsements = 0
-    for i, field, person, source_id, no, when in pending:
+    for at, field, person, source_id, no, when in pending:
         if no is None:
             no = known.get(source_id)
             if no is None:
-                raise src.error(i, field, f"no comment with comment_id {source_id!r} in this file or imported before",
+                raise src.error(at, field, f"no comment with comment_id {source_id!r} in this file or imported before",
                                 hint="An endorsement names the comment_id of the comment it endorses.")
         key = ws.pseudonymiser.token(_ROW_KEY, f"{cid}|endorse|{person}|{no}")
         if key in stored:
