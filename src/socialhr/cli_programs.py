@@ -181,7 +181,82 @@ def _print_reach(cid: int, summary: list[dict], groups: list[dict]) -> None:
                       "socialhr export DIR consultation_reach lists them with the reason.", highlight=False)
 
 
+REFERRAL_ACTIONS = ("roles", "suggest", "integration")
+
+
+def referrals(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    action: Optional[str] = typer.Argument(None, help="roles FILE (the open roles), suggest (rank candidates), integration (referral hires' networks)."),
+    file: Optional[Path] = typer.Argument(None, metavar="[FILE]", help="roles: a CSV of open roles (title; role_id, department, location, keywords, companies)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="suggest: the file to write the suggestions to (.csv, .parquet, .json, .jsonl)."),
+    top: int = typer.Option(10, help="suggest: candidates per role."),
+    identified: bool = typer.Option(False, help="suggest: add employee ids and candidates' names from the vault (an admin's file)."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    mark: Optional[list[str]] = typer.Option(None, "--mark", metavar="ROLE,CANDIDATE,STAGE[,EMPLOYEE]",
+                                             help="Move a suggestion to a stage: suggested, referred, interviewed, hired (with the new hire's employee id); repeatable."),
+    run: Optional[int] = typer.Option(None, help="--mark: the run the suggestions came from (default: the latest)."),
+    as_json: bool = typer.Option(False, "--json", help="integration: print the figures as JSON."),
+) -> None:
+    """Referrals: rank the opted-in employees' LinkedIn connections for open roles, follow them to hire, and compare how referral hires integrate."""
+    import json as _json
+
+    from .export import _check_output, export_table
+    from .programs import referrals as r
+    from .results import read
+
+    if mark:
+        if action is not None:
+            raise InputError("give either an action or --mark", hint="For example: socialhr referrals DIR --mark 'R-12,3fa2...,referred'")
+        changes = []
+        for item in mark:
+            parts = [p.strip() for p in item.split(",")]
+            if len(parts) not in (3, 4):
+                raise InputError(f"--mark expects ROLE,CANDIDATE,STAGE[,EMPLOYEE], got {item!r}",
+                                 hint="For example: --mark 'R-12,3fa2c1d0e9b87a65,hired,E001234'.")
+            changes.append((parts[0], parts[1], parts[2], parts[3] if len(parts) == 4 and parts[3] else None))
+        with _open(workspace) as ws:
+            changed = r.mark(ws, changes, run_id=run)
+        console.print(f"Recorded {changed:,} stage change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
+        return
+    if action not in REFERRAL_ACTIONS:
+        raise InputError(f"unknown action {action!r}" if action else "give an action or --mark",
+                         hint=f"Use one of: {', '.join(REFERRAL_ACTIONS)}, or --mark ROLE,CANDIDATE,STAGE.")
+    if action == "roles":
+        if file is None:
+            raise InputError("roles needs a FILE", hint="For example: socialhr referrals DIR roles roles.csv")
+        with _open(workspace) as ws:
+            n = r.import_roles(ws, file)
+        console.print(f"Imported {n['roles']:,} open roles from {file.name} ({n['new']:,} new; {n['closed']:,} earlier roles closed).", highlight=False)
+    elif action == "suggest":
+        if output is not None:
+            _check_output(output, force=force)
+        with _open(workspace) as ws:
+            summary = r.suggest(ws, top=top)
+            console.print(f"Suggested {summary['suggestions']:,} candidates for {summary['roles']:,} open roles from "
+                          f"{summary['connections']:,} connections of {summary['referrers']:,} referrers; run {summary['run_id']}.", highlight=False)
+            if summary["roles_without_suggestions"]:
+                console.print(f"  {summary['roles_without_suggestions']:,} roles had no connection whose title or keywords match.", highlight=False)
+            if output is not None:
+                extra = {"names": True} if identified else {}
+                n = export_table(ws, "referral_suggestions", output, identified=identified, force=force, run=summary["run_id"], **extra)
+                console.print(f"Wrote {n:,} rows to {output}{' (identified)' if identified else ' (pseudonymised)'}.", highlight=False)
+    else:
+        with _open(workspace, read_only=True) as ws:
+            rows = read(ws, "referral_integration").to_arrow().to_pylist()
+        if as_json:
+            typer.echo(_json.dumps(rows, indent=2))
+            return
+        if not rows:
+            console.print("No referral hires yet: mark a hired candidate with --mark ROLE,CANDIDATE,hired,EMPLOYEE.", highlight=False)
+        for x in rows:
+            if x["withheld"]:
+                console.print(f"week {x['week']:>2}  {x['group']:<15} withheld: {x['withheld']}", highlight=False)
+            else:
+                console.print(f"week {x['week']:>2}  {x['group']:<15} {x['hires']:>4} hires  median network size {x['median_network_size']:g} "
+                              f"(mean {x['mean_network_size']:.1f})", highlight=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the programs' commands to ``app``."""
-    for command in (intros, consult):
+    for command in (intros, consult, referrals):
         app.command()(friendly(command))

@@ -428,6 +428,38 @@ _V9 = [
         linked_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (consultation_id, group_id)
     )""",
+    # Referrals (socialhr.programs.referrals): the open roles (job metadata,
+    # not people), keyed by ``role`` (the file's role_id, else its title);
+    # ``open`` is false once a later roles file leaves the role out.
+    """CREATE TABLE referral_roles (
+        role VARCHAR PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        department VARCHAR,
+        location VARCHAR,
+        keywords JSON NOT NULL,
+        companies JSON NOT NULL,
+        open BOOLEAN NOT NULL,
+        imported_at TIMESTAMPTZ NOT NULL
+    )""",
+    # Referral suggestions and what became of them. ``candidate`` is a keyed
+    # token of the LinkedIn connection (their profile URL, else name and
+    # company): names stay in the vault (linkedin.sqlite). ``referrer`` is the
+    # employee who knows them; ``hire`` the pseudonym the candidate has on the
+    # roster once hired (for the integration comparison); ``reasons`` codes.
+    """CREATE TABLE referrals (
+        run_id INTEGER NOT NULL,
+        role VARCHAR NOT NULL,
+        candidate VARCHAR NOT NULL,
+        referrer VARCHAR NOT NULL,
+        rank INTEGER NOT NULL,
+        score DOUBLE NOT NULL,
+        known_by INTEGER NOT NULL,
+        reasons JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        status_at TIMESTAMPTZ NOT NULL,
+        hire VARCHAR,
+        PRIMARY KEY (run_id, role, candidate)
+    )""",
 ]
 
 # Versions a workspace can be read without, read-only: they replace views, or

@@ -88,3 +88,52 @@ def _consultation_summary(ctx: Any, *, consultation: int | None = None) -> pa.Ta
             for k, v in r.summary.items() if k != "consultation_id"]
     return pa.Table.from_pylist(rows, schema=pa.schema([("consultation_id", pa.int64()), ("metric", pa.string()),
                                                         ("value", pa.float64()), ("note", pa.string())]))
+
+
+# -- referrals (socialhr.programs.referrals) ----------------------------------------
+def _referral_words(ws: Any) -> Callable[[pa.RecordBatch], pa.RecordBatch]:
+    from ..programs.referrals import reason_text as referral_reason
+
+    def prepare(batch: pa.RecordBatch) -> pa.RecordBatch:
+        words = pa.array([referral_reason(r) for r in batch.column("reasons").to_pylist()], pa.string())
+        return batch.add_column(batch.schema.get_field_index("referrer") + 1, "reason", words)
+
+    return prepare
+
+
+@result_table("referral_suggestions", help="Referral suggestions (latest run; --run N for another): for each open role, "
+              "the opted-in employees' LinkedIn connections ranked by fit, each with the employee who knows them, and "
+              "their stage. Candidates are tokens; an admin's identified read with names=True adds their names from the vault.",
+              level=PERSON, person_columns={"referrer": "referrer_employee_id", "hire": "hire_employee_id"},
+              own_columns=("referrer",), prepare=_referral_words)
+def _referral_suggestions(ctx: Any, *, run: int | None = None, names: bool | None = None) -> Any:
+    from ..errors import PrivacyError
+    from ..programs import referrals
+
+    run_id = runs.check_run(ctx.ws.db, referrals.PROGRAM, run)
+    own, params = ctx.own(("referrer",), alias="r.")
+    query = Query(
+        "SELECT r.role, t.title AS role_title, r.rank, r.candidate, r.referrer, r.score, r.known_by, r.status, r.status_at, "
+        "r.hire, r.run_id, CAST(r.reasons AS VARCHAR) AS reasons FROM referrals r JOIN referral_roles t ON t.role = r.role "
+        f"WHERE r.run_id = ? {'AND ' + own if own else ''} ORDER BY r.role, r.rank", (run_id, *params))
+    if not names:
+        return query
+    if ctx.viewer.role != "admin":
+        raise PrivacyError(f"a {ctx.viewer.role} cannot read candidates' names", hint="Names are read from the vault by an admin's identified read.")
+    data = ctx.ws.db.execute(query.sql, list(query.params)).fetch_arrow_table()
+    details = referrals.candidate_details(ctx.ws)
+    at = data.schema.get_field_index("candidate") + 1
+    for k, name in enumerate(("candidate_name", "candidate_company", "candidate_position", "candidate_url")):
+        data = data.add_column(at + k, name, pa.array([details.get(c, {}).get(name) for c in data.column("candidate").to_pylist()], pa.string()))
+    return data
+
+
+@result_table("referral_integration", help="Network size of referral hires and of other hires of the same period at weeks 4, 8 "
+              "and 12 since their start (median, mean); groups of fewer than the minimum group size withheld.",
+              level=AGGREGATE, own_withheld=True)
+def _referral_integration(ctx: Any) -> pa.Table:
+    from ..programs import referrals
+
+    schema = pa.schema([("week", pa.int64()), ("group", pa.string()), ("hires", pa.int64()), ("median_network_size", pa.float64()),
+                        ("mean_network_size", pa.float64()), ("withheld", pa.string())])
+    return pa.Table.from_pylist(referrals.integration(ctx.ws), schema=schema)
