@@ -232,10 +232,12 @@ def referrals(
             _check_output(output, force=force)
         with _open(workspace) as ws:
             summary = r.suggest(ws, top=top)
-            console.print(f"Suggested {summary['suggestions']:,} candidates for {summary['roles']:,} open roles from "
-                          f"{summary['connections']:,} connections of {summary['referrers']:,} referrers; run {summary['run_id']}.", highlight=False)
+            plural = lambda n, word: f"{n:,} {word}{'' if n == 1 else 's'}"  # noqa: E731
+            console.print(f"Suggested {plural(summary['suggestions'], 'candidate')} for {plural(summary['roles'], 'open role')} from "
+                          f"{plural(summary['connections'], 'connection')} of {plural(summary['referrers'], 'referrer')}; run {summary['run_id']}.",
+                          highlight=False)
             if summary["roles_without_suggestions"]:
-                console.print(f"  {summary['roles_without_suggestions']:,} roles had no connection whose title or keywords match.", highlight=False)
+                console.print(f"  {plural(summary['roles_without_suggestions'], 'role')}: no connection whose title or keywords match.", highlight=False)
             if output is not None:
                 extra = {"names": True} if identified else {}
                 n = export_table(ws, "referral_suggestions", output, identified=identified, force=force, run=summary["run_id"], **extra)
