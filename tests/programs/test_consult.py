@@ -138,6 +138,14 @@ def test_the_audience_limits_who_is_asked_and_leaders_read_the_figures(org_ws, t
     assert summary["audience"] == asked and summary["participants"] == 0
     with pytest.raises(InputError, match="the roster has no field 'dept'"):
         _open(org_ws, tmp_path, audience=["dept=Sales"])
+    with pytest.raises(InputError, match="no one on the roster has department 'sales'. Did you mean 'Sales'"):
+        _open(org_ws, tmp_path, audience=["department=sales"])
+    # A declared roster attribute works as a field too.
+    full_time = sum(a.get("employment_type") == "Full-time" for a in pop.attributes)
+    assert 0 < full_time < len(pop)
+    cid = _open(org_ws, tmp_path, audience=["employment_type=Full-time"])
+    summary = {r["metric"]: r["value"] for r in read(org_ws, "consultation_summary", consultation=cid).to_arrow().to_pylist()}
+    assert summary["audience"] == full_time
 
 
 def test_no_text_reaches_the_analytics_database(org_ws, tmp_path):

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..errors import InputError, SocialHRError
 from ..network.roster import DIMENSIONS as ORG_FIELDS
+from ..sql import quote_identifier
 from . import runs
 from .population import load
 from .reach import Reach, measure
@@ -93,8 +94,22 @@ def parse_audience(ws: Any, items: list[str] | None) -> dict[str, list[str]]:
         if field not in known:
             raise InputError(f"--audience: the roster has no field {field!r}",
                              hint=f"Fields: {', '.join(sorted(known))}.")
+        held = _values(ws, field)
+        if value not in held:
+            near = [v for v in held if v.casefold() == value.casefold()]
+            raise InputError(f"--audience: no one on the roster has {field} {value!r}",
+                             hint=f"Did you mean {near[0]!r}?" if near else f"Values of {field}: {', '.join(held[:20])}{' ...' if len(held) > 20 else ''}.")
         out.setdefault(field, []).append(value)
     return out
+
+
+def _values(ws: Any, field: str) -> list[str]:
+    """The values of a roster field (or declared attribute) that people employed hold."""
+    if field in ORG_FIELDS:
+        sql = f"SELECT DISTINCT CAST({quote_identifier(field)} AS VARCHAR) FROM people WHERE {quote_identifier(field)} IS NOT NULL"
+        return sorted(r[0] for r in ws.db.execute(sql).fetchall())
+    rows = ws.db.execute("SELECT DISTINCT json_extract_string(attributes, '$.' || ?) FROM people", [json.dumps(field)]).fetchall()
+    return sorted(r[0] for r in rows if r[0] is not None)
 
 
 def _attribute_names(ws: Any) -> set[str]:
