@@ -203,11 +203,18 @@ def text(ws: Any, cid: int) -> dict[str, Any]:
 
 
 # -- taking part -------------------------------------------------------------------
-def _person_of(ws: Any, value: str) -> str | None:
-    """The pseudonym of an employee id or work e-mail of someone on the roster, else None."""
-    token = ws.pseudonymiser.token("email" if "@" in value else "employee_id", value)
-    row = ws.db.execute("SELECT person FROM identities WHERE token = ? AND status = 'person'", [token]).fetchone()
-    return row[0] if row else None
+class _Roster:
+    """Employee ids and work e-mails of people on the roster to their pseudonyms (their tokens read once)."""
+
+    def __init__(self, ws: Any):
+        self.p = ws.pseudonymiser
+        self.person = dict(ws.db.execute("SELECT token, person FROM identities WHERE status = 'person'").fetchall())
+        self.seen: dict[str, str | None] = {}
+
+    def __call__(self, value: str) -> str | None:
+        if value not in self.seen:
+            self.seen[value] = self.person.get(self.p.token("email" if "@" in value else "employee_id", value))
+        return self.seen[value]
 
 
 def _timestamp(value: str) -> dt.datetime | None:
@@ -241,6 +248,7 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
                                 "AND kind = 'comment'", [cid]).fetchone()[0])
     stored = {r[0] for r in ws.db.execute("SELECT row_key FROM consultation_participation WHERE consultation_id = ?", [cid]).fetchall()}
     now = runs.now()
+    person_of = _Roster(ws)
     dup = 0
     comments, rows, pending = [], [], []  # vault rows, participation rows, endorsements to resolve
     i = -1
@@ -248,7 +256,7 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
         for values in batch.to_pylist():
             i += 1
             rec = {k: (str(v).strip() if v is not None else "") for k, v in values.items()}
-            author = _person_of(ws, rec["author"]) if rec["author"] else None
+            author = person_of(rec["author"]) if rec["author"] else None
             if author is None:
                 raise src.error(i, "author", f"not anyone on the roster: {rec['author']!r}" if rec["author"] else "no author",
                                 hint="Give the employee id or work e-mail of the employee who wrote the row.")
@@ -283,7 +291,7 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
                     if source_id:
                         known[source_id] = no
                 for j, who in enumerate(x.strip() for x in rec.get("endorsed_by", "").split(";") if x.strip()):
-                    p = _person_of(ws, who)
+                    p = person_of(who)
                     if p is None:
                         raise src.error(i, "endorsed_by", f"not anyone on the roster: {who!r}", hint="List employee ids or work e-mails, separated by ';'.")
                     pending.append((i, "endorsed_by", p, source_id, no, when))
