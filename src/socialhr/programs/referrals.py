@@ -88,11 +88,6 @@ def seniority(text: str | None) -> int:
     return max(ranks) if ranks else 2
 
 
-def _has_phrase(phrase: str, text_words: list[str]) -> bool:
-    p = words(phrase)
-    return bool(p) and any(text_words[i:i + len(p)] == p for i in range(len(text_words) - len(p) + 1))
-
-
 def fit(role: dict[str, Any], position: str | None, company: str | None) -> tuple[float, dict[str, Any]]:
     """The fit score of a connection (position, company) to a role, and its reasons as codes (module docstring).
 
@@ -100,35 +95,55 @@ def fit(role: dict[str, Any], position: str | None, company: str | None) -> tupl
     >>> fit(role, "Principal Engineer, Compilers", "Initech")
     (5.0, {'title': ['engineer'], 'keywords': ['compilers'], 'seniority': 'near'})
     """
-    pos = words(position)
-    comp = words(company)
-    title = [w for w in words(role["title"]) if w not in SENIORITY]
-    shared = [w for w in dict.fromkeys(title) if w in pos]
-    reasons: dict[str, Any] = {}
-    score = 0.0
-    if title and shared:
-        score += TITLE * len(shared) / len(set(title))
-        reasons["title"] = shared
-    found = [k for k in role.get("keywords") or [] if _has_phrase(k, pos) or _has_phrase(k, comp)]
-    if found:
-        score += KEYWORD * len(found)
-        reasons["keywords"] = found
-    if score == 0:
-        return 0.0, {}
-    if role.get("department") and _has_phrase(role["department"], pos):
-        score += DEPARTMENT
-        reasons["department"] = role["department"]
-    if company and any(c.casefold() == company.strip().casefold() for c in role.get("companies") or []):
-        score += COMPANY
-        reasons["company"] = company.strip()
-    gap = abs(seniority(role["title"]) - seniority(position))
-    if gap == 0:
-        score += SAME_SENIORITY
-        reasons["seniority"] = "same"
-    elif gap == 1:
-        score += NEAR_SENIORITY
-        reasons["seniority"] = "near"
-    return round(score, 6), reasons
+    return _Role(role).score(words(position), words(company), seniority(position), company)
+
+
+class _Role:
+    """A role's words, ready to score many connections against."""
+
+    def __init__(self, role: dict[str, Any]):
+        self.title = [w for w in dict.fromkeys(words(role["title"])) if w not in SENIORITY]
+        self.keywords = [(k, words(k)) for k in role.get("keywords") or [] if words(k)]
+        self.department = role.get("department")
+        self.department_words = words(self.department)
+        self.companies = {c.strip().casefold() for c in role.get("companies") or []}
+        self.seniority = seniority(role["title"])
+
+    def cue_words(self) -> set[str]:
+        """Words one of which a connection's position or company must hold to score at all."""
+        return set(self.title) | {w[0] for _, w in self.keywords}
+
+    def score(self, pos: list[str], comp: list[str], pos_seniority: int, company: str | None) -> tuple[float, dict[str, Any]]:
+        reasons: dict[str, Any] = {}
+        score = 0.0
+        shared = [w for w in self.title if w in pos]
+        if shared:
+            score += TITLE * len(shared) / len(self.title)
+            reasons["title"] = shared
+        found = [k for k, kw in self.keywords if _has_words(kw, pos) or _has_words(kw, comp)]
+        if found:
+            score += KEYWORD * len(found)
+            reasons["keywords"] = found
+        if score == 0:
+            return 0.0, {}
+        if self.department_words and _has_words(self.department_words, pos):
+            score += DEPARTMENT
+            reasons["department"] = self.department
+        if company and company.strip().casefold() in self.companies:
+            score += COMPANY
+            reasons["company"] = company.strip()
+        gap = abs(self.seniority - pos_seniority)
+        if gap == 0:
+            score += SAME_SENIORITY
+            reasons["seniority"] = "same"
+        elif gap == 1:
+            score += NEAR_SENIORITY
+            reasons["seniority"] = "near"
+        return round(score, 6), reasons
+
+
+def _has_words(p: list[str], text_words: list[str]) -> bool:
+    return any(text_words[i:i + len(p)] == p for i in range(len(text_words) - len(p) + 1))
 
 
 def reason_text(reasons: dict[str, Any] | str) -> str:
@@ -258,15 +273,27 @@ def suggest(ws: Any, *, top: int = 10) -> dict[str, Any]:
         cs.sort(key=lambda c: (c["connected_on"] or "9999", c["owner"]))
     previous = {(r[0], r[1]): (r[2], r[3], r[4]) for r in ws.db.execute(
         "SELECT role, candidate, status, status_at, hire FROM referrals WHERE run_id = (SELECT max(run_id) FROM referrals)").fetchall()}
+    # Each candidate as the referrer connected longest knows them, split into words once; an index from each
+    # word of a position or company to the candidates holding it, so a role scores only those sharing a word.
+    tokens = list(known)
+    best = [known[t][0] for t in tokens]
+    pos = [words(c["position"]) for c in best]
+    comp = [words(c["company"]) for c in best]
+    sen = [seniority(c["position"]) for c in best]
+    index: dict[str, set[int]] = {}
+    for i in range(len(tokens)):
+        for w in set(pos[i]) | set(comp[i]):
+            index.setdefault(w, set()).add(i)
     rows = []
     stamp = runs.now()
     for role in roles:
+        r = _Role(role)
         scored = []
-        for token, cs in known.items():
-            best = cs[0]
-            s, reasons = fit(role, best["position"], best["company"])
+        for i in set().union(*(index.get(w, set()) for w in r.cue_words())):
+            s, reasons = r.score(pos[i], comp[i], sen[i], best[i]["company"])
             if s > 0:
-                scored.append((-s, best["connected_on"] or "9999", token, reasons, best["owner"], len({c["owner"] for c in cs})))
+                cs = known[tokens[i]]
+                scored.append((-s, best[i]["connected_on"] or "9999", tokens[i], reasons, best[i]["owner"], len({c["owner"] for c in cs})))
         scored.sort(key=lambda x: x[:3])
         for rank, (neg, _, token, reasons, owner, n) in enumerate(scored[:top], start=1):
             status, at, hire = previous.get((role["role"], token), ("suggested", stamp, None))
