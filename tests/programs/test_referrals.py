@@ -23,11 +23,11 @@ runner = CliRunner()
 # R1 (Senior Data Engineer; keywords spark, python; companies Globex):
 #   Stroustrup 9 (title 4, keywords 4, seniority near 1), Byron 8 (title 4, Globex 2, same seniority 2),
 #   Lamarr 6 (title 2, department 1, Globex 2, near 1; known by two, referred by the one connected longest),
-#   then five at 3 (title 2, near 1), the longest known first: Conway 2016, Sammet 2017, Sutherland 2018,
-#   Cortes 2020, Jones 2021. Draper matches nothing; "Grace Colleague" has an acme.example e-mail: already a colleague.
+#   then six at 3, the longest known first: Rossum 2015 (the keyword python in his company's name, near 1), and
+#   (title 2, near 1) Conway 2016, Sammet 2017, Sutherland 2018, Cortes 2020, Jones 2021. Draper matches nothing; "Grace Colleague" has an acme.example e-mail: already a colleague.
 # R2 (Payroll Specialist; keywords payroll, ADP): Dijkstra 8 (title 4, payroll 2, same 2), Allen 7 (title 2,
 #   payroll and ADP 4, near 1), Hamilton 6 (title 2, payroll 2, same 2; known by two). R3: nobody.
-EXPECTED = {"R1": ["Bjarne Stroustrup", "Ada Byron", "Hedy Lamarr", "Lynn Conway", "Jean Sammet", "Ivan Sutherland",
+EXPECTED = {"R1": ["Bjarne Stroustrup", "Ada Byron", "Hedy Lamarr", "Guido Rossum", "Lynn Conway", "Jean Sammet", "Ivan Sutherland",
                    "Corinna Cortes", "Karen Jones"],
             "R2": ["Edsger Dijkstra", "Fran Allen", "Margaret Hamilton"]}
 
@@ -47,14 +47,14 @@ def _names(ws, rows):
 
 def test_connections_are_ranked_by_fit_in_the_documented_order(lent):
     summary = referrals.suggest(lent, top=10)
-    assert summary["roles_without_suggestions"] == 1 and summary["suggestions"] == 11
+    assert summary["roles_without_suggestions"] == 1 and summary["suggestions"] == 12
     rows = read(lent, "referral_suggestions").to_arrow().to_pylist()
     for role, names in EXPECTED.items():
         mine = [r for r in rows if r["role"] == role]
         assert _names(lent, mine) == names
         assert [r["rank"] for r in mine] == list(range(1, len(names) + 1))
     by = {n: r for n, r in zip(_names(lent, rows), rows)}
-    assert [by[n]["score"] for n in EXPECTED["R1"]] == [9, 8, 6, 3, 3, 3, 3, 3]
+    assert [by[n]["score"] for n in EXPECTED["R1"]] == [9, 8, 6, 3, 3, 3, 3, 3, 3]
     assert [by[n]["score"] for n in EXPECTED["R2"]] == [8, 7, 6]
     assert by["Hedy Lamarr"]["known_by"] == by["Margaret Hamilton"]["known_by"] == 2
     # The employee connected longest refers: Alan to Hedy Lamarr (2019 against 2021), Grace to Margaret Hamilton (2014 against 2015).
@@ -204,7 +204,7 @@ def test_cli_imports_roles_suggests_marks_and_reports(lent, tmp_path):
     out = tmp_path / "suggestions.csv"
     r = runner.invoke(app, ["referrals", str(path), "suggest", "-o", str(out), "--identified"])
     assert r.exit_code == 0, r.output
-    assert "Suggested 11 candidates for 3 open roles" in r.output
+    assert "Suggested 12 candidates for 3 open roles" in r.output
     with open(out, newline="") as f:
         rows = list(csv.DictReader(f))
     assert [x["candidate_name"] for x in rows if x["role"] == "R1"] == EXPECTED["R1"]
