@@ -143,7 +143,10 @@ class _Role:
 
 
 def _has_words(p: list[str], text_words: list[str]) -> bool:
-    return any(text_words[i:i + len(p)] == p for i in range(len(text_words) - len(p) + 1))
+    """Whether the words ``p`` appear, in order and together, in ``text_words``."""
+    if p[0] not in text_words:  # (most phrases are one word: a look-up in C)
+        return False
+    return len(p) == 1 or any(text_words[i:i + len(p)] == p for i in range(len(text_words) - len(p) + 1))
 
 
 def reason_text(reasons: dict[str, Any] | str) -> str:
