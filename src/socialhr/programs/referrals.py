@@ -283,6 +283,7 @@ def suggest(ws: Any, *, top: int = 10) -> dict[str, Any]:
     pos = [words(c["position"]) for c in best]
     comp = [words(c["company"]) for c in best]
     sen = [seniority(c["position"]) for c in best]
+    known_by = [len({c["owner"] for c in known[t]}) for t in tokens]
     index: dict[str, set[int]] = {}
     for i in range(len(tokens)):
         for w in set(pos[i]) | set(comp[i]):
@@ -295,8 +296,7 @@ def suggest(ws: Any, *, top: int = 10) -> dict[str, Any]:
         for i in set().union(*(index.get(w, set()) for w in r.cue_words())):
             s, reasons = r.score(pos[i], comp[i], sen[i], best[i]["company"])
             if s > 0:
-                cs = known[tokens[i]]
-                scored.append((-s, best[i]["connected_on"] or "9999", tokens[i], reasons, best[i]["owner"], len({c["owner"] for c in cs})))
+                scored.append((-s, best[i]["connected_on"] or "9999", tokens[i], reasons, best[i]["owner"], known_by[i]))
         scored.sort(key=lambda x: x[:3])
         for rank, (neg, _, token, reasons, owner, n) in enumerate(scored[:top], start=1):
             status, at, hire = previous.get((role["role"], token), ("suggested", stamp, None))
