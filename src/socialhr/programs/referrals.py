@@ -380,16 +380,22 @@ def integration(ws: Any, *, weeks: Iterable[int] = (4, 8, 12)) -> list[dict[str,
     first, last = min(hires.values()), max(hires.values())
     others = {p: d for p, d in people.items() if first <= d <= last and p not in referral}
     everyone = {**hires, **others}
-    end = db.execute('SELECT max("timestamp") FROM interactions').fetchone()[0]
+    end = db.execute('SELECT max("timestamp") FROM interaction_rows').fetchone()[0]
     db.register("_hires", __import__("pyarrow").table({"person": list(everyone), "hire_date": list(everyone.values())}))
     try:
+        # Over the stored rows (identity ids, not the pseudonymised view): only rows since the first start
+        # that a hire sent or received are unnested.
         contacts = db.execute(
-            """WITH pairs AS (
-                   SELECT sender AS a, unnest(recipients) AS b, "timestamp" AS t FROM interactions
-                   WHERE sender IN (SELECT person FROM _hires) OR list_has_any(recipients, (SELECT list(person) FROM _hires))),
-               both_ways AS (SELECT a AS person, b AS other, t FROM pairs UNION ALL SELECT b, a, t FROM pairs)
-               SELECT w.person, w.other, min(w.t) FROM both_ways w JOIN _hires h ON h.person = w.person
-               WHERE w.other IN (SELECT person FROM people) AND w.other <> w.person AND w.t >= CAST(h.hire_date AS TIMESTAMPTZ)
+            """WITH hid AS (SELECT i.id, x.person, x.hire_date FROM _hires x JOIN identities i ON i.person = x.person),
+               mine AS (SELECT r.sender, r.recipients, r."timestamp" AS t FROM interaction_rows r
+                        WHERE r."timestamp" >= CAST((SELECT min(hire_date) FROM _hires) AS TIMESTAMPTZ)
+                          AND (r.sender IN (SELECT id FROM hid) OR list_has_any(r.recipients, (SELECT list(id) FROM hid)))),
+               pairs AS (SELECT sender AS a, unnest(recipients) AS b, t FROM mine),
+               both_ways AS (SELECT a AS me, b AS other, t FROM pairs UNION ALL SELECT b, a, t FROM pairs)
+               SELECT h.person, o.person, min(w.t) FROM both_ways w JOIN hid h ON h.id = w.me
+               JOIN identities o ON o.id = w.other AND o.person IS NOT NULL
+               WHERE o.person IN (SELECT person FROM people) AND o.person <> h.person
+                 AND w.t >= CAST(h.hire_date AS TIMESTAMPTZ)
                GROUP BY 1, 2""").fetchall()
     finally:
         db.unregister("_hires")
