@@ -383,15 +383,14 @@ def integration(ws: Any, *, weeks: Iterable[int] = (4, 8, 12)) -> list[dict[str,
     end = db.execute('SELECT max("timestamp") FROM interaction_rows').fetchone()[0]
     db.register("_hires", __import__("pyarrow").table({"person": list(everyone), "hire_date": list(everyone.values())}))
     try:
-        # Over the stored rows (identity ids, not the pseudonymised view): only rows since the first start
-        # that a hire sent or received are unnested.
+        # Over the stored rows (identity ids, not the pseudonymised view), since the first start: every row's
+        # recipients unnested (integers), then kept only where a hire is one of the two ends.
         contacts = db.execute(
             """WITH hid AS (SELECT i.id, x.person, x.hire_date FROM _hires x JOIN identities i ON i.person = x.person),
-               mine AS (SELECT r.sender, r.recipients, r."timestamp" AS t FROM interaction_rows r
-                        WHERE r."timestamp" >= CAST((SELECT min(hire_date) FROM _hires) AS TIMESTAMPTZ)
-                          AND (r.sender IN (SELECT id FROM hid) OR list_has_any(r.recipients, (SELECT list(id) FROM hid)))),
-               pairs AS (SELECT sender AS a, unnest(recipients) AS b, t FROM mine),
-               both_ways AS (SELECT a AS me, b AS other, t FROM pairs UNION ALL SELECT b, a, t FROM pairs)
+               pairs AS (SELECT sender AS a, unnest(recipients) AS b, "timestamp" AS t FROM interaction_rows
+                         WHERE "timestamp" >= CAST((SELECT min(hire_date) FROM _hires) AS TIMESTAMPTZ)),
+               both_ways AS (SELECT a AS me, b AS other, t FROM pairs WHERE a IN (SELECT id FROM hid)
+                             UNION ALL SELECT b, a, t FROM pairs WHERE b IN (SELECT id FROM hid))
                SELECT h.person, o.person, min(w.t) FROM both_ways w JOIN hid h ON h.id = w.me
                JOIN identities o ON o.id = w.other AND o.person IS NOT NULL
                WHERE o.person IN (SELECT person FROM people) AND o.person <> h.person
