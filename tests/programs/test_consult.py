@@ -133,6 +133,12 @@ def test_the_audience_limits_who_is_asked_and_leaders_read_the_figures(org_ws, t
     cid = _open(org_ws, tmp_path, audience=["department=Engineering", "department=Sales"])
     rows = read(org_ws, "consultation_reach", consultation=cid, viewer=Viewer.leader()).to_arrow().to_pylist()
     assert {r["group"] for r in rows if r["dimension"] == "department"} == {"Engineering", "Sales"}
+    # A leader of one department reads the groups inside it only.
+    scoped = read(org_ws, "consultation_reach", consultation=cid, viewer=Viewer.leader(("department", "Sales"))).to_arrow().to_pylist()
+    assert ("department", "Sales") in {(r["dimension"], r["group"]) for r in scoped}
+    assert ("department", "Engineering") not in {(r["dimension"], r["group"]) for r in scoped}
+    assert len(scoped) < len(rows)
+    assert not [r for r in scoped if r["dimension"] == "network_position"], "core, middle and periphery mix departments"
     asked = sum(d in ("Engineering", "Sales") for d in pop.department)
     summary = {r["metric"]: r["value"] for r in read(org_ws, "consultation_summary", consultation=cid).to_arrow().to_pylist()}
     assert summary["audience"] == asked and summary["participants"] == 0

@@ -97,6 +97,11 @@ class Reach:
 
     groups: list[dict[str, Any]] = field(default_factory=list)  # dimension, group, audience, participants, rate, withheld
     summary: dict[str, Any] = field(default_factory=dict)
+    members: list[np.ndarray] = field(default_factory=list)  # the population indices of each group's people
+
+    def within(self, inside: np.ndarray) -> list[dict[str, Any]]:
+        """The groups all of whose people are ``inside`` (a mask over the population): a scoped leader's part."""
+        return [g for g, m in zip(self.groups, self.members) if len(m) and inside[m].all()]
 
 
 def measure(pop: Population, audience: np.ndarray, took_part: np.ndarray, *, min_size: int) -> Reach:
@@ -123,11 +128,12 @@ def measure(pop: Population, audience: np.ndarray, took_part: np.ndarray, *, min
     plan = plan_windows([WindowInput("consultation", pop.person[who].tolist(), labels, (list(range(n)), list(range(n))))],
                         min_size=min_size)[0]
     reasons = {(w.dimension, w.group): w.reason for w in plan.withheld}
-    rows = []
+    rows, member_sets = [], []
     for dim in DIMENSIONS:
         values = labels[dim]
         for g in sorted({v for v in values if v is not None}, key=str):
             members = np.array([v == g for v in values], dtype=bool)
+            member_sets.append(who[members])
             if plan.is_shown(dim, g):
                 k = int(took[members].sum())
                 rows.append({"dimension": dim, "group": str(g), "audience": int(members.sum()), "participants": k,
@@ -138,7 +144,7 @@ def measure(pop: Population, audience: np.ndarray, took_part: np.ndarray, *, min
                              "withheld": why})
     summary: dict[str, Any] = {"audience": n, "participants": int(took.sum())}
     if not plan.organization_shown:
-        return Reach(rows, {"withheld": reasons.get(("organization", None), f"fewer than {min_size} people asked")})
+        return Reach(rows, {"withheld": reasons.get(("organization", None), f"fewer than {min_size} people asked")}, member_sets)
     summary["rate"] = summary["participants"] / n if n else None
     # Spread across communities (counts over the whole audience: no group is shown by them).
     comms = [c for c in np.unique(community) if c != NO_COMMUNITY]
@@ -156,4 +162,4 @@ def measure(pop: Population, audience: np.ndarray, took_part: np.ndarray, *, min
         summary[f"{band}_rate"] = float(took[members].mean()) if shown else None
     core, periphery = summary[f"{CORE}_rate"], summary[f"{PERIPHERY}_rate"]
     summary["periphery_to_core"] = periphery / core if core and periphery is not None else None
-    return Reach(rows, summary)
+    return Reach(rows, summary, member_sets)

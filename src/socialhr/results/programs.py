@@ -75,7 +75,18 @@ def _reach(ctx: Any, consultation: int | None) -> Any:
               level=AGGREGATE, own_withheld=True)
 def _consultation_reach(ctx: Any, *, consultation: int | None = None) -> pa.Table:
     cid, r = _reach(ctx, consultation)
-    return pa.Table.from_pylist([{"consultation_id": cid, **g} for g in r.groups], schema=_REACH_SCHEMA)
+    groups = r.groups
+    scope = ctx.viewer.scope if ctx.viewer.role == "leader" else None
+    if scope is not None:  # a leader of part of the org chart: the groups inside it
+        import numpy as np
+
+        from ..programs.population import load
+
+        pop = load(ctx.ws)
+        field, value = scope
+        values = getattr(pop, field) if field in ("department", "team", "location", "level") else [a.get(field) for a in pop.attributes]
+        groups = r.within(np.array([v is not None and str(v) == value for v in values], dtype=bool))
+    return pa.Table.from_pylist([{"consultation_id": cid, **g} for g in groups], schema=_REACH_SCHEMA)
 
 
 @result_table("consultation_summary", help="A consultation's figures over its whole audience: participation, spread "
