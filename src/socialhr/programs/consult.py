@@ -314,9 +314,25 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
         stored.add(key)
         rows.append((cid, person, "endorse", no, when, key))
         endorsements += 1
-    _both(ws, lambda db: db.executemany("INSERT INTO consultation_participation VALUES (?, ?, ?, ?, ?, ?)", rows) if rows else None,
+    _both(ws, lambda db: _insert_participation(db, rows),
           lambda conn: conn.executemany("INSERT INTO consult.comments VALUES (?, ?, ?, ?)", comments) if comments else None)
     return {"rows": i + 1, "comments": len(comments), "endorsements": endorsements, "already_imported": dup + skipped}
+
+
+def _insert_participation(db: Any, rows: list[tuple]) -> None:
+    """Insert participation rows in one statement (an Arrow table: DuckDB's executemany costs about a millisecond a row)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    names = ["consultation_id", "person", "kind", "comment_no", "timestamp", "row_key"]
+    table = pa.table({n: [r[k] for r in rows] for k, n in enumerate(names)})
+    db.register("_participation", table)
+    try:
+        db.execute('INSERT INTO consultation_participation SELECT consultation_id, person, kind, comment_no, "timestamp", row_key '
+                   "FROM _participation")
+    finally:
+        db.unregister("_participation")
 
 
 def link(ws: Any, cid: int, channel: str) -> dict[str, Any]:
