@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError, SocialHRError
 from . import runs
@@ -381,7 +382,7 @@ def integration(ws: Any, *, weeks: Iterable[int] = (4, 8, 12)) -> list[dict[str,
     others = {p: d for p, d in people.items() if first <= d <= last and p not in referral}
     everyone = {**hires, **others}
     end = db.execute('SELECT max("timestamp") FROM interaction_rows').fetchone()[0]
-    db.register("_hires", __import__("pyarrow").table({"person": list(everyone), "hire_date": list(everyone.values())}))
+    db.register("_hires", pa.table({"person": list(everyone), "hire_date": list(everyone.values())}))
     try:
         # Over the stored rows (identity ids, not the pseudonymised view), since the first start: every row's
         # recipients unnested (integers), then kept only where a hire is one of the two ends.
