@@ -245,7 +245,8 @@ def test_a_pascalcase_file_alone_is_read(ws, data, tmp_path):
     assert outcome(result) == outcome(camel)
 
 
-def test_delta_pages_removed_entries_and_other_objects_are_counted(ws, tmp_path):
+@pytest.mark.parametrize("style", [lambda v: v, pascal], ids=["camelCase", "PowerShell"])
+def test_delta_pages_removed_entries_and_other_objects_are_counted(ws, tmp_path, style):
     base = {"messageType": "message", "createdDateTime": "2026-07-01T09:00:00Z", "chatId": "c",
             "from": {"user": {"id": "a", "email": "a@acme.example"}}}
     pages = [
@@ -257,7 +258,7 @@ def test_delta_pages_removed_entries_and_other_objects_are_counted(ws, tmp_path)
          "value": [dict(base, id="3", **{"from": {"user": {"id": "b", "email": "b@acme.example"}}}),
                    {"@odata.type": "#microsoft.graph.chatMessageHostedContent", "id": "h"}]},
     ]
-    result = ingest(ws, "teams", write_json(tmp_path / "delta.json", pages))  # a list of pages, as a script saves them
+    result = ingest(ws, "teams", write_json(tmp_path / "delta.json", style(pages)))  # a list of pages, as a script saves them
     assert result.rows_read == 4
     assert result.skipped == {"deleted_messages": 1, "not_chat_messages": 1}
     assert result.notes["kinds"] == {"message": 2}
