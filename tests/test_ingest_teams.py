@@ -83,6 +83,9 @@ def test_truncated_page_names_file_and_line(rostered, data, snap):
     ('[{"messageType": "message", "from": {"user": {"id": "x"}}, "createdDateTime": "2026-07-01T09:00:00Z"}]',
      "page.json, message 1, field 'chatId': the message has neither chatId nor channelIdentity. "
      "Export chat messages with their chatId and channel messages with channelIdentity."),
+    ('[{"MessageType": 0, "From": {"User": {"Id": "x"}}, "ChatId": "c", "CreatedDateTime": "2026-07-01T09:00:00Z"}]',
+     "page.json, message 1, field 'messageType': messageType is the number 0, not a name. Write enumerations by name "
+     "(\"message\", \"systemEventMessage\"): with System.Text.Json, add a JsonStringEnumConverter to the serializer options."),
     ('[1]', "page.json, message 1: expected a chatMessage object, found int. The file may be damaged; export it again."),
     ('{"hello": 1}', "page.json: expected chatMessage objects: a list, or a Graph page with 'value'. Export the messages "
                      "with Microsoft Graph (GET /chats/{id}/messages, /teams/{id}/channels/{id}/messages)."),

@@ -373,7 +373,12 @@ class _Import:
         if isinstance(kind, str) and "#" + kind.lower().lstrip("#") != _MESSAGE_TYPE:
             self.count("not_chat_messages")  # a delta or an export may hold other Graph objects
             return None
-        if str(msg.get("messagetype", "message")).lower() != "message" or msg.get("eventdetail"):
+        mtype = msg.get("messagetype", "message")
+        if isinstance(mtype, (int, float)) and not isinstance(mtype, bool):
+            raise error(f"messageType is the number {mtype}, not a name", "messageType",
+                        "Write enumerations by name (\"message\", \"systemEventMessage\"): with System.Text.Json, "
+                        "add a JsonStringEnumConverter to the serializer options.")
+        if str(mtype).lower() != "message" or msg.get("eventdetail"):
             self.count("system_events")
             return None
         if msg.get("@removed") is not None or msg.get("deleteddatetime"):
