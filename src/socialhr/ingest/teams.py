@@ -79,6 +79,9 @@ def import_teams(ws: Workspace, path: str | Path, *,
 _EXTRA = ("additionalproperties", "additionaldata")
 _SDK_KEYS = {"odatatype": "@odata.type"}
 _MESSAGE_TYPE = "#microsoft.graph.chatmessage"
+# Parts of a message that are never read (content, not metadata): kept as they are, not folded.
+_OPAQUE = frozenset({"body", "attachments", "reactions", "messagehistory", "policyviolation", "hostedcontents",
+                     "eventdetail", "summary", "subject", "weburl"})
 _MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
 
 
@@ -90,7 +93,9 @@ def folded(value: Any) -> Any:
     the properties their models lack in ``AdditionalProperties`` (PowerShell)
     or ``AdditionalData`` (.NET), which are merged into their object here; the
     .NET SDK's ``OdataType`` is ``@odata.type``. When a key occurs twice in
-    one object under different cases, the first one is kept.
+    one object under different cases, the first one is kept. What a message
+    holds that is never read (its ``body``, ``attachments``, ``reactions``...)
+    is kept as it is.
 
     >>> folded({"Id": "1", "From": {"User": {"Id": "u"}}, "AdditionalProperties": {"chatId": "c"}})
     {'id': '1', 'from': {'user': {'id': 'u'}}, 'chatid': 'c'}
@@ -107,7 +112,7 @@ def folded(value: Any) -> Any:
         if k in _EXTRA and isinstance(v, dict):
             extra.append(v)
         elif k not in out:
-            out[k] = folded(v)
+            out[k] = v if k in _OPAQUE or not isinstance(v, (dict, list)) else folded(v)
     for more in extra:
         for k, v in folded(more).items():
             out.setdefault(k, v)
