@@ -79,23 +79,24 @@ def import_teams(ws: Workspace, path: str | Path, *,
 _EXTRA = ("additionalproperties", "additionaldata")
 _SDK_KEYS = {"odatatype": "@odata.type"}
 _MESSAGE_TYPE = "#microsoft.graph.chatmessage"
-# Parts of a message that are never read (content, not metadata): kept as they are, not folded.
-_OPAQUE = frozenset({"body", "attachments", "reactions", "messagehistory", "policyviolation", "hostedcontents",
-                     "eventdetail", "summary", "subject", "weburl"})
 _MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+# The objects whose own keys are read, below a message or a helper file's entry: only these are folded, so that
+# what a message holds and is never read (its body, attachments, reactions...) costs nothing.
+_READ = frozenset({"value", "from", "user", "mentions", "mentioned", "channelidentity", "replies", "members"})
 
 
 def folded(value: Any) -> Any:
-    """JSON with every object key in lower case: the one place where key case is decided.
+    """JSON with the keys socialhr reads in lower case: the one place where key case is decided.
 
     The Graph REST API writes camelCase (``createdDateTime``); the Graph
     PowerShell and .NET SDKs write PascalCase (``CreatedDateTime``) and keep
     the properties their models lack in ``AdditionalProperties`` (PowerShell)
     or ``AdditionalData`` (.NET), which are merged into their object here; the
-    .NET SDK's ``OdataType`` is ``@odata.type``. When a key occurs twice in
-    one object under different cases, the first one is kept. What a message
-    holds that is never read (its ``body``, ``attachments``, ``reactions``...)
-    is kept as it is.
+    .NET SDK's ``OdataType`` is ``@odata.type``. The keys of each object in a
+    list, and of the objects under the keys read (``from``, ``user``,
+    ``mentions``, ``replies``...), are folded; other values are kept as they
+    are. When a key occurs twice in one object under different cases, the
+    first one is kept.
 
     >>> folded({"Id": "1", "From": {"User": {"Id": "u"}}, "AdditionalProperties": {"chatId": "c"}})
     {'id': '1', 'from': {'user': {'id': 'u'}}, 'chatid': 'c'}
@@ -104,18 +105,20 @@ def folded(value: Any) -> Any:
         return [folded(v) for v in value]
     if not isinstance(value, dict):
         return value
-    out: dict[str, Any] = {}
-    extra: list[dict] = []
-    for key, v in value.items():
-        k = key.lower() if isinstance(key, str) else key
-        k = _SDK_KEYS.get(k, k)
-        if k in _EXTRA and isinstance(v, dict):
-            extra.append(v)
-        elif k not in out:
-            out[k] = v if k in _OPAQUE or not isinstance(v, (dict, list)) else folded(v)
-    for more in extra:
-        for k, v in folded(more).items():
-            out.setdefault(k, v)
+    out = {k.lower(): v for k, v in value.items()}
+    if len(out) < len(value):  # a key under two cases: keep the first
+        out = {}
+        for k, v in value.items():
+            out.setdefault(k.lower(), v)
+    for sdk, key in _SDK_KEYS.items():
+        if sdk in out:
+            out.setdefault(key, out.pop(sdk))
+    for key in _READ.intersection(out):
+        out[key] = folded(out[key])
+    for key in _EXTRA:
+        if isinstance(out.get(key), dict):
+            for k, v in folded(out.pop(key)).items():
+                out.setdefault(k, v)
     return out
 
 
