@@ -75,51 +75,80 @@ def import_teams(ws: Workspace, path: str | Path, *,
     return batch.result
 
 
-# What the Graph SDKs write for properties their models lack, and for @odata.type.
-_EXTRA = ("additionalproperties", "additionaldata")
-_SDK_KEYS = {"odatatype": "@odata.type"}
+# The names of the properties socialhr reads, as the Graph REST API spells them. A key is matched to one of these
+# whatever its case; the Graph SDKs' property bags are merged into their object, and the .NET SDK's OdataType is
+# @odata.type. Only the objects below the keys in _NESTED are looked into: what a message holds and is never read
+# (its body, attachments, reactions...) is left as it is and costs nothing.
+_NAMES = {name.lower(): name for name in (
+    "value", "id", "replyToId", "messageType", "createdDateTime", "deletedDateTime", "chatId", "channelIdentity",
+    "teamId", "channelId", "from", "user", "application", "mentions", "mentioned", "replies", "eventDetail",
+    "@odata.type", "@removed", "replies@odata.nextLink", "userId", "email", "mail", "userPrincipalName", "members",
+    "displayName", "membershipType")} | {"odatatype": "@odata.type"}
+_NESTED = frozenset({"value", "from", "user", "mentions", "mentioned", "channelIdentity", "replies", "members"})
+_BAGS = frozenset({"additionalproperties", "additionaldata"})
 _MESSAGE_TYPE = "#microsoft.graph.chatmessage"
 _MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
-# The objects whose own keys are read, below a message or a helper file's entry: only these are folded, so that
-# what a message holds and is never read (its body, attachments, reactions...) costs nothing.
-_READ = frozenset({"value", "from", "user", "mentions", "mentioned", "channelidentity", "replies", "members"})
+_PLANS: dict[tuple, tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(keys: tuple) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """For one set of keys: the renames, the SDK property bags, and the keys to look into."""
+    renames, bags = {}, []
+    for key in keys:
+        if not isinstance(key, str):
+            continue
+        low = key.lower()
+        if low in _BAGS:
+            bags.append(key)
+        elif _NAMES.get(low, key) != key:
+            renames[key] = _NAMES[low]
+    nested = tuple(dict.fromkeys(renames.get(k, k) for k in keys if k not in bags and renames.get(k, k) in _NESTED))
+    return renames, tuple(bags), nested
 
 
 def folded(value: Any) -> Any:
-    """JSON with the keys socialhr reads in lower case: the one place where key case is decided.
+    """JSON whose keys read alike whatever their case: the one place where key case is decided.
 
     The Graph REST API writes camelCase (``createdDateTime``); the Graph
     PowerShell and .NET SDKs write PascalCase (``CreatedDateTime``) and keep
     the properties their models lack in ``AdditionalProperties`` (PowerShell)
-    or ``AdditionalData`` (.NET), which are merged into their object here; the
-    .NET SDK's ``OdataType`` is ``@odata.type``. The keys of each object in a
-    list, and of the objects under the keys read (``from``, ``user``,
-    ``mentions``, ``replies``...), are folded; other values are kept as they
-    are. When a key occurs twice in one object under different cases, the
-    first one is kept.
+    or ``AdditionalData`` (.NET), merged into their object here; the .NET
+    SDK's ``OdataType`` is ``@odata.type``. Each key socialhr reads is given
+    the REST API's spelling, in place (the value is a freshly parsed file's).
+    When a key occurs twice in one object under different cases, the first is
+    kept. Objects with the same keys share one plan, so a REST export, whose
+    keys need no change, is only walked.
 
-    >>> folded({"Id": "1", "From": {"User": {"Id": "u"}}, "AdditionalProperties": {"chatId": "c"}})
-    {'id': '1', 'from': {'user': {'id': 'u'}}, 'chatid': 'c'}
+    >>> folded({"Id": "1", "From": {"User": {"Id": "u"}}, "AdditionalProperties": {"chatId": "c"}, "Body": {"X": 1}})
+    {'id': '1', 'from': {'user': {'id': 'u'}}, 'Body': {'X': 1}, 'chatId': 'c'}
     """
     if isinstance(value, list):
-        return [folded(v) for v in value]
+        for v in value:
+            folded(v)
+        return value
     if not isinstance(value, dict):
         return value
-    out = {k.lower(): v for k, v in value.items()}
-    if len(out) < len(value):  # a key under two cases: keep the first
-        out = {}
-        for k, v in value.items():
-            out.setdefault(k.lower(), v)
-    for sdk, key in _SDK_KEYS.items():
-        if sdk in out:
-            out.setdefault(key, out.pop(sdk))
-    for key in _READ.intersection(out):
-        out[key] = folded(out[key])
-    for key in _EXTRA:
-        if isinstance(out.get(key), dict):
-            for k, v in folded(out.pop(key)).items():
-                out.setdefault(k, v)
-    return out
+    keys = tuple(value)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        plan = _PLANS[keys] = _plan(keys)
+    renames, bags, nested = plan
+    if renames or bags:
+        out: dict[Any, Any] = {}
+        for key, v in value.items():
+            if key not in bags:
+                out.setdefault(renames.get(key, key), v)
+        for key in bags:
+            if isinstance(value[key], dict):
+                for k, v in folded(value[key]).items():
+                    out.setdefault(k, v)
+        value.clear()
+        value.update(out)
+    for key in nested:
+        folded(value[key])
+    return value
 
 
 def _entries(value: Any) -> list | None:
@@ -128,7 +157,7 @@ def _entries(value: Any) -> list | None:
         return value["value"]
     if not isinstance(value, list):
         return None
-    if value and all(isinstance(v, dict) and isinstance(v.get("value"), list) and "messagetype" not in v for v in value):
+    if value and all(isinstance(v, dict) and isinstance(v.get("value"), list) and "messageType" not in v for v in value):
         return [m for page in value for m in page["value"]]
     return value
 
@@ -175,8 +204,8 @@ class _Import:
     def who(self, user: Any) -> str | None:
         """The pseudonym of a Graph identity ``{"id": ..., ...}`` (or a bare id)."""
         if isinstance(user, dict):
-            uid = user.get("userid") or user.get("id")  # a conversationMember has both
-            email = user.get("email") or user.get("userprincipalname") or user.get("mail")
+            uid = user.get("userId") or user.get("id")  # a conversationMember has both
+            email = user.get("email") or user.get("userPrincipalName") or user.get("mail")
         else:
             uid, email = user, None
         if not isinstance(uid, str) or not uid:
@@ -189,15 +218,15 @@ class _Import:
 
     def run(self) -> None:
         for u in self.helper("users.json"):
-            mail = u.get("mail") or u.get("userprincipalname")
+            mail = u.get("mail") or u.get("userPrincipalName")
             if isinstance(u.get("id"), str) and isinstance(mail, str) and "@" in mail:
                 self.emails[u["id"]] = mail
         chats: dict[str, list[str]] = {}
         listed = self.helper("chats.json")
         for c in listed:
             for m in c.get("members") if isinstance(c.get("members"), list) else []:
-                if isinstance(m, dict) and isinstance(m.get("userid"), str) and isinstance(m.get("email"), str) and "@" in m["email"]:
-                    self.emails.setdefault(m["userid"], m["email"])
+                if isinstance(m, dict) and isinstance(m.get("userId"), str) and isinstance(m.get("email"), str) and "@" in m["email"]:
+                    self.emails.setdefault(m["userId"], m["email"])
         for c in listed:
             if isinstance(c.get("id"), str) and isinstance(c.get("members"), list):
                 chats[c["id"]] = [p for p in (self.who(m) for m in c["members"]) if p]
@@ -206,11 +235,11 @@ class _Import:
         for c in self.helper("channels.json"):
             if not isinstance(c.get("id"), str):
                 continue
-            key = f"{c.get('teamid') or ''}/{c['id']}"
-            private = str(c.get("membershiptype", "standard")).lower() != "standard"
+            key = f"{c.get('teamId') or ''}/{c['id']}"
+            private = str(c.get("membershipType", "standard")).lower() != "standard"
             gid = self.ws.pseudonymiser.token("teams_channel", key)
             kind = "teams_private" if private else "teams_channel"
-            name = "(private channel)" if private else str(c.get("displayname") or "(channel)")
+            name = "(private channel)" if private else str(c.get("displayName") or "(channel)")
             people = [p for p in (self.who(m) for m in (c.get("members") if isinstance(c.get("members"), list) else [])) if p]
             channels[key] = {"group": gid, "members": people}
             groups.append((gid, kind, name))
@@ -333,16 +362,16 @@ class _Import:
             replies = msg.get("replies") if isinstance(msg, dict) else None
             if not isinstance(replies, list):
                 continue
-            if msg.get("replies@odata.nextlink"):
+            if msg.get("replies@odata.nextLink"):
                 self.replies_unexported += 1
             for n, reply in enumerate(replies, 1):
                 if isinstance(reply, dict):
                     # A nested reply belongs to its post, in its post's chat or channel, whatever it repeats itself.
                     reply = dict(reply)
-                    if not reply.get("replytoid") and isinstance(msg.get("id"), str):
-                        reply["replytoid"] = msg["id"]
-                    if not reply.get("channelidentity") and not reply.get("chatid"):
-                        reply["channelidentity"], reply["chatid"] = msg.get("channelidentity"), msg.get("chatid")
+                    if not reply.get("replyToId") and isinstance(msg.get("id"), str):
+                        reply["replyToId"] = msg["id"]
+                    if not reply.get("channelIdentity") and not reply.get("chatId"):
+                        reply["channelIdentity"], reply["chatId"] = msg.get("channelIdentity"), msg.get("chatId")
                 self.replies_nested += 1
                 yield n, f"{label} {position}, reply", reply
 
@@ -362,7 +391,7 @@ class _Import:
         value = self._json(member)
         entries = _entries(value)
         if entries is None:
-            if isinstance(value, dict) and ("messagetype" in value or "createddatetime" in value):
+            if isinstance(value, dict) and ("messageType" in value or "createdDateTime" in value):
                 entries = [value]
             else:
                 raise self.tree.error("expected chatMessage objects: a list, or a Graph page with 'value'", member,
@@ -381,15 +410,15 @@ class _Import:
         if isinstance(kind, str) and "#" + kind.lower().lstrip("#") != _MESSAGE_TYPE:
             self.count("not_chat_messages")  # a delta or an export may hold other Graph objects
             return None
-        mtype = msg.get("messagetype", "message")
+        mtype = msg.get("messageType", "message")
         if isinstance(mtype, (int, float)) and not isinstance(mtype, bool):
             raise error(f"messageType is the number {mtype}, not a name", "messageType",
                         "Write enumerations by name (\"message\", \"systemEventMessage\"): with System.Text.Json, "
                         "add a JsonStringEnumConverter to the serializer options.")
-        if str(mtype).lower() != "message" or msg.get("eventdetail"):
+        if str(mtype).lower() != "message" or msg.get("eventDetail"):
             self.count("system_events")
             return None
-        if msg.get("@removed") is not None or msg.get("deleteddatetime"):
+        if msg.get("@removed") is not None or msg.get("deletedDateTime"):
             self.count("deleted_messages")
             return None
         origin = msg.get("from")
@@ -407,7 +436,7 @@ class _Import:
         if sender is None:
             self.count("no_sender")
             return None
-        created = msg.get("createddatetime")
+        created = msg.get("createdDateTime")
         when = _timestamp(created)
         if when is None:
             raise error(f"not a date-time: {created!r}", "createdDateTime",
@@ -420,16 +449,16 @@ class _Import:
             p = self.who(target) if isinstance(target, dict) else None
             if p is not None and p != sender:
                 mentions.append(p)
-        ident = msg.get("channelidentity")
-        chat = msg.get("chatid")
+        ident = msg.get("channelIdentity")
+        chat = msg.get("chatId")
         channel = None
-        if isinstance(ident, dict) and ident.get("channelid"):
-            channel = f"{ident.get('teamid') or ''}/{ident['channelid']}"
+        if isinstance(ident, dict) and ident.get("channelId"):
+            channel = f"{ident.get('teamId') or ''}/{ident['channelId']}"
             chat = None
         elif not isinstance(chat, str) or not chat:
             raise error("the message has neither chatId nor channelIdentity", "chatId",
                         "Export chat messages with their chatId and channel messages with channelIdentity.")
-        reply_to = msg.get("replytoid")
+        reply_to = msg.get("replyToId")
         return {
             "id": msg.get("id") if isinstance(msg.get("id"), str) else None,
             "ts": micros(when, self.zone),
