@@ -248,7 +248,17 @@ def test_a_pascalcase_file_alone_is_read(ws, data, tmp_path):
     assert outcome(result) == outcome(camel)
 
 
-@pytest.mark.parametrize("style", [lambda v: v, pascal], ids=["camelCase", "PowerShell"])
+def dotnet_type(value):
+    """The .NET SDK's spelling of ``@odata.type``: a property ``OdataType`` (the rest capitalised as ``pascal``)."""
+    if isinstance(value, list):
+        return [dotnet_type(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {("OdataType" if k == "@odata.type" else k): dotnet_type(v) for k, v in value.items()}
+    return pascal(out)
+
+
+@pytest.mark.parametrize("style", [lambda v: v, pascal, dotnet_type], ids=["camelCase", "PowerShell", "dotnet"])
 def test_delta_pages_removed_entries_and_other_objects_are_counted(ws, tmp_path, style):
     base = {"messageType": "message", "createdDateTime": "2026-07-01T09:00:00Z", "chatId": "c",
             "from": {"user": {"id": "a", "email": "a@acme.example"}}}
