@@ -366,7 +366,7 @@ class _Import:
                 self.replies_unexported += 1
             for n, reply in enumerate(replies, 1):
                 if isinstance(reply, dict):
-                    # A nested reply belongs to its post, in its post's chat or channel, whatever it repeats itself.
+                    # A nested reply that does not name its post or its channel takes them from the post it is in.
                     reply = dict(reply)
                     if not reply.get("replyToId") and isinstance(msg.get("id"), str):
                         reply["replyToId"] = msg["id"]
