@@ -1,7 +1,7 @@
 """Cross-team matching: rounds of pairs (or small groups) of colleagues who would not otherwise meet.
 
-Zappos expects its employees to spend time socialising with colleagues
-outside their team; ties that bridge otherwise separate groups bring new
+Zappos expects its employees to spend time socialising with colleagues;
+ties that bridge otherwise separate groups bring new
 information and ideas (Granovetter 1973; Burt 2004). :func:`propose` runs one
 round for the people who opted in (``opt_in``; everyone employed when none is
 given):
@@ -11,16 +11,17 @@ given):
   ``match_repeat_rounds`` **rounds** (a setting, default 6);
 * each group is chosen to be worth most: a pair of people **not yet tied**
   is worth 4, a pair **in different communities** 4, in different
-  departments 1 (for ``mode="any"``, sharing a location 0.5), a seeded random
-  tie-break less than 0.01;
+  departments 1 (for ``mode="any"``, in one location 0.5), plus a seeded
+  random tie-break less than 0.01;
 * ``mode``: ``in-person`` groups share a location; ``virtual`` groups are
   within ``match_max_hours_apart`` hours of each other's time zone
   (:mod:`.zones`); ``any`` (the default) is virtual, meeting in person when
   everyone shares a location;
 * greedily and fast: a group's first member is a free person of the team with
   most people still free (so no large team is left over at the end), then
-  each further member is the free person worth most to those already in the
-  group, scored for everyone at once with numpy;
+  each further member is the person worth most to those already in the
+  group among a seeded sample of 256 free people (among all of them when
+  none of the sample fits), scored at once with numpy;
 * what does not divide: the ``r`` people left over when the count is not a
   multiple of ``size`` (and anyone who found no group) each join a different
   group where they break no rule, making groups of ``size + 1``; whoever fits
@@ -43,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError, SocialHRError
+from ..network.store import insert
 from . import runs
 from .population import NO_COMMUNITY, Population, load
 from .zones import hours_apart, offsets
@@ -57,6 +59,7 @@ OTHER_COMMUNITY = 4.0
 OTHER_DEPARTMENT = 1.0
 SAME_LOCATION = 0.5  # mode "any": a group that can meet in person
 NOISE = 0.01
+SAMPLE = 256  # free people a further member is chosen from (all of them when fewer, or when none of these fits)
 
 
 @dataclass
@@ -89,8 +92,6 @@ def propose(ws: Any, *, size: int = 2, mode: str = "any", opt_in: Any = None, se
         rows = [(g_id, pop.person[p], g.mode, json.dumps(r))
                 for g_id, g in enumerate(groups, start=1) for p, r in zip(g.members, g.reasons)]
         if rows:
-            from ..network.store import insert
-
             n = len(rows)
             insert(db, "match_groups", pa.table({
                 "run_id": pa.array([run_id] * n, pa.int32()), "group_id": pa.array([r[0] for r in rows], pa.int32()),
@@ -161,7 +162,8 @@ class _Features:
     dept: np.ndarray
     loc: np.ndarray
     offset: np.ndarray  # UTC offset in hours, nan when unknown
-    zone_sources: dict[str, int]
+    zone: np.ndarray  # code of the offset, −1 when unknown
+    zone_ok: np.ndarray  # zone_ok[a][b]: zones a and b are close enough (the last row and column: unknown, always)
     tie_ptr: np.ndarray
     tie_idx: np.ndarray
     recent_ptr: np.ndarray
@@ -177,7 +179,13 @@ class _Features:
         # Someone with no team is a team of their own (nothing to tell them apart from).
         alone = team < 0
         team[alone] = team.max(initial=-1) + 1 + np.arange(int(alone.sum()))
-        offset, sources = offsets(pop.location, pop.attributes, on=pop.as_of, setting=list(location_time_zones))
+        offset, _ = offsets(pop.location, pop.attributes, on=pop.as_of, setting=list(location_time_zones))
+        known = ~np.isnan(offset)
+        values, zone = np.unique(offset[known], return_inverse=True)
+        zones = np.full(n, -1, dtype=np.int64)
+        zones[known] = zone
+        zone_ok = np.ones((len(values) + 1, len(values) + 1), dtype=bool)
+        zone_ok[:-1, :-1] = hours_apart(values[:, None], values[None, :]) <= max_hours_apart
         a, b = [], []
         for g in recent:
             g = np.asarray(g, dtype=np.int64)
@@ -188,7 +196,7 @@ class _Features:
         recent_ptr, recent_idx = _csr(n, np.concatenate(a) if a else np.zeros(0, np.int64),
                                       np.concatenate(b) if b else np.zeros(0, np.int64))
         return cls(team=team, comm=np.where(pop.community == NO_COMMUNITY, -1, pop.community).astype(np.int64),
-                   dept=_codes(pop.department), loc=_codes(pop.location), offset=offset, zone_sources=sources,
+                   dept=_codes(pop.department), loc=_codes(pop.location), offset=offset, zone=zones, zone_ok=zone_ok,
                    tie_ptr=pop.indptr, tie_idx=pop.indices, recent_ptr=recent_ptr, recent_idx=recent_idx,
                    max_hours=None if mode == "in-person" else float(max_hours_apart), location_bonus=mode == "any")
 
@@ -198,84 +206,108 @@ class _Features:
     def recent(self, i: int) -> np.ndarray:
         return self.recent_idx[self.recent_ptr[i]:self.recent_ptr[i + 1]]
 
-    def worth(self, i: int, j: int) -> float:
-        """What the pair (i, j) is worth (the same rule the greedy scores with)."""
-        w = UNTIED * (j not in set(self.ties(i).tolist()))
-        w += OTHER_COMMUNITY * (self.comm[i] >= 0 and self.comm[j] >= 0 and self.comm[i] != self.comm[j])
-        w += OTHER_DEPARTMENT * (self.dept[i] >= 0 and self.dept[j] >= 0 and self.dept[i] != self.dept[j])
-        return float(w)
+
+def _rules(f: _Features, x: int, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For person ``x`` and each of ``people``: may they be in one group, and what the pair is worth.
+
+    The one place the rules live: the greedy and the placing of leftovers both ask here.
+    """
+    ok = f.team[people] != f.team[x]
+    recent = f.recent(x)
+    if len(recent):
+        ok &= ~np.isin(people, recent)
+    if f.max_hours is not None:
+        ok &= f.zone_ok[f.zone[x]][f.zone[people]]
+    else:  # in person
+        ok &= f.loc[people] == f.loc[x]
+    worth = UNTIED * ~np.isin(people, f.ties(x))
+    if f.comm[x] >= 0:
+        worth += OTHER_COMMUNITY * ((f.comm[people] != f.comm[x]) & (f.comm[people] >= 0))
+    if f.dept[x] >= 0:
+        worth += OTHER_DEPARTMENT * ((f.dept[people] != f.dept[x]) & (f.dept[people] >= 0))
+    if f.location_bonus and f.loc[x] >= 0:
+        worth += SAME_LOCATION * (f.loc[people] == f.loc[x])
+    return ok, worth
+
+
+def _best(f: _Features, members: list[int], people: np.ndarray, rng: np.random.Generator) -> int | None:
+    """The position in ``people`` of the one worth most to ``members`` (person indices) who breaks no rule, or None."""
+    ok = np.ones(len(people), dtype=bool)
+    worth = rng.random(len(people)) * NOISE
+    for x in members:
+        o, w = _rules(f, x, people)
+        ok &= o
+        worth += w
+    if not ok.any():
+        return None
+    return int(np.argmax(np.where(ok, worth, -np.inf)))
 
 
 def _greedy(part: np.ndarray, size: int, f: _Features, rng: np.random.Generator) -> tuple[list[list[int]], list[int]]:
-    """Groups of ``size`` among ``part`` (indices), and the people left without one."""
+    """Groups of ``size`` among ``part`` (person indices), and the people left without one.
+
+    Each further member is the best of a seeded sample of ``SAMPLE`` free
+    people (nearly everyone is worth the most a pair can be worth, so a
+    sample finds one as surely as a scan of everyone, at a fixed cost), or of
+    every free person when the sample holds no one who breaks no rule.
+    """
     m = len(part)
     if m == 0:
         return [], []
-    n = len(f.team)
-    at = np.full(n, -1, dtype=np.int64)
-    at[part] = np.arange(m)
-    team, comm, dept, loc, off = f.team[part], f.comm[part], f.dept[part], f.loc[part], f.offset[part]
-    off_known = ~np.isnan(off)
-    free = np.ones(m, dtype=bool)
     # Teams by how many of their people are still free, with a seeded tie-break; each team's people in seeded order.
-    team_codes, team_of = np.unique(team, return_inverse=True)
+    team_of = np.unique(f.team[part], return_inverse=True)[1]
     free_in_team = np.bincount(team_of).astype(float)
-    tie_break = rng.random(len(team_codes)) * 0.5
+    tie_break = rng.random(len(free_in_team)) * 0.5
     order = rng.permutation(m)
     order = order[np.argsort(team_of[order], kind="stable")]
-    next_in_team = np.searchsorted(team_of[order], np.arange(len(team_codes)))
-    remaining = m
+    next_in_team = np.searchsorted(team_of[order], np.arange(len(free_in_team)))
+    free = np.ones(m, dtype=bool)
+    # The free people are pool[:nfree] (positions into part); slot[x] is where x is in pool.
+    pool = np.arange(m)
+    slot = np.arange(m)
+    nfree = m
+
+    def move(x: int, to: int) -> None:
+        i, y = slot[x], pool[to]
+        pool[i], slot[y] = y, i
+        pool[to], slot[x] = x, to
 
     def take(x: int) -> None:
-        nonlocal remaining
+        nonlocal nfree
+        move(x, nfree - 1)
+        nfree -= 1
         free[x] = False
         free_in_team[team_of[x]] -= 1
-        remaining -= 1
 
     def release(x: int) -> None:
-        nonlocal remaining
+        nonlocal nfree
+        move(x, nfree)
+        nfree += 1
         free[x] = True
         free_in_team[team_of[x]] += 1
-        remaining += 1
-
-    def join(x: int, ok: np.ndarray, score: np.ndarray) -> None:
-        """Add what member ``x`` rules out and brings to everyone's score."""
-        ok &= team != team[x]
-        r = at[f.recent(part[x])]
-        ok[r[r >= 0]] = False
-        if f.max_hours is not None and off_known[x]:
-            ok &= ~off_known | (hours_apart(off, off[x]) <= f.max_hours)
-        score += UNTIED
-        t = at[f.ties(part[x])]
-        score[t[t >= 0]] -= UNTIED
-        if comm[x] >= 0:
-            score += OTHER_COMMUNITY * ((comm != comm[x]) & (comm >= 0))
-        if dept[x] >= 0:
-            score += OTHER_DEPARTMENT * ((dept != dept[x]) & (dept >= 0))
 
     groups: list[list[int]] = []
     left: list[int] = []
-    while remaining:
+    while nfree:
         t = int(np.argmax(free_in_team + tie_break))
         while not free[order[next_in_team[t]]]:
             next_in_team[t] += 1
         first = int(order[next_in_team[t]])
         take(first)
         members = [first]
-        ok = free.copy()
-        score = rng.random(m) * NOISE
-        if f.location_bonus and loc[first] >= 0:
-            score += SAME_LOCATION * (loc == loc[first])
-        join(first, ok, score)
-        while len(members) < size:
-            best = int(np.argmax(np.where(ok, score, -np.inf)))
-            if not ok[best]:
+        full = nfree <= SAMPLE
+        cands = pool[:nfree].copy() if full else np.unique(pool[rng.integers(0, nfree, SAMPLE)])
+        while len(members) < size and len(cands):
+            at = _best(f, [int(part[x]) for x in members], part[cands], rng)
+            if at is None and not full:
+                full = True
+                cands = pool[:nfree].copy()
+                at = _best(f, [int(part[x]) for x in members], part[cands], rng)
+            if at is None:
                 break
-            take(best)
-            members.append(best)
-            ok[best] = False
-            if len(members) < size:
-                join(best, ok, score)
+            take(int(cands[at]))
+            members.append(int(cands[at]))
+            cands = np.delete(cands, at)
         if len(members) < size:
             for x in members[1:]:
                 release(x)
@@ -296,24 +328,16 @@ def _place_leftovers(groups: list[list[int]], left: list[int], size: int, f: _Fe
     open_ = np.ones(len(g), dtype=bool)
     unplaced = []
     for x in left:
-        ok = open_ & ~np.any(f.team[g] == f.team[x], axis=1)
-        ok &= ~np.any(np.isin(g, f.recent(x)), axis=1)
-        if f.max_hours is not None and not np.isnan(f.offset[x]):
-            off = f.offset[g]
-            ok &= ~np.any(~np.isnan(off) & (hours_apart(off, f.offset[x]) > f.max_hours), axis=1)
-        if f.max_hours is None:  # in person: the group's location
-            ok &= f.loc[g[:, 0]] == f.loc[x]
+        ok = open_.copy()
+        worth = rng.random(len(g)) * NOISE
+        for column in g.T:
+            o, w = _rules(f, x, column)
+            ok &= o
+            worth += w
         if not ok.any():
             unplaced.append(x)
             continue
-        comm, dept = f.comm[g], f.dept[g]
-        score = UNTIED * (size - np.isin(g, f.ties(x)).sum(axis=1))
-        if f.comm[x] >= 0:
-            score += OTHER_COMMUNITY * ((comm != f.comm[x]) & (comm >= 0)).sum(axis=1)
-        if f.dept[x] >= 0:
-            score += OTHER_DEPARTMENT * ((dept != f.dept[x]) & (dept >= 0)).sum(axis=1)
-        score = score + rng.random(len(g)) * NOISE
-        best = int(np.argmax(np.where(ok, score, -np.inf)))
+        best = int(np.argmax(np.where(ok, worth, -np.inf)))
         groups[best] = groups[best] + [x]
         open_[best] = False
     return sorted(unplaced)
