@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,7 @@ def build_workspace(folder: Path, people: int, seed: int, *, joiners: int | None
     a, b = np.minimum(src, contacts.target), np.maximum(src, contacts.target)
     pairs = np.unique(np.stack([a[a != b], b[a != b]], axis=1), axis=0)
     graph = ig.Graph(n=n, edges=pairs.tolist())
+    random.seed(seed)  # igraph draws from Python's random module: the same communities every time
     community = np.array(graph.community_leiden(objective_function="modularity", n_iterations=2).membership)
     path = folder / "ws"
     with Workspace.init(path, settings={"duckdb_memory_limit": "4GB", "location_time_zones": ZONES}) as ws:

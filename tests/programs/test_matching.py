@@ -239,3 +239,14 @@ def test_time_zone_settings_are_checked():
     assert validate({"location_time_zones": ["Bengaluru=Asia/Kolkata", "Remote=UTC-5"]})["match_repeat_rounds"] == 6
     with pytest.raises(SettingsError, match="'Mumbai=Asia/Bombay2' is not LOCATION=ZONE"):
         validate({"location_time_zones": ["Mumbai=Asia/Bombay2"]})
+
+
+def test_a_persons_time_zone_comes_from_their_attribute_then_the_setting_then_their_city():
+    on = dt.date(2026, 1, 15)  # winter: London UTC+0, New York UTC-5
+    hours, sources = offsets(["London", "Bengaluru", "Bengaluru", "New York", "Atlantis", None],
+                             [{"time_zone": "UTC-03:00"}, {}, {"tz": "Asia/Tokyo"}, {}, {}, {}],
+                             on=on, setting=["bengaluru=Asia/Kolkata"])
+    assert hours[:4].tolist() == [-3.0, 5.5, 9.0, -5.0] and np.isnan(hours[4:]).all()
+    assert sources == {"attribute": 2, "setting": 1, "city": 1, "unknown": 2}
+    summer, _ = offsets(["London"], [{}], on=dt.date(2026, 7, 1))
+    assert summer.tolist() == [1.0]

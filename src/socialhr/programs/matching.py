@@ -170,6 +170,13 @@ class _Features:
     recent_idx: np.ndarray
     max_hours: float | None  # the time-zone rule, None when it does not apply
     location_bonus: bool
+    tie_mark: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # scratch for _rules
+    recent_mark: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    stamp: int = 0
+
+    def __post_init__(self) -> None:
+        self.tie_mark = np.zeros(len(self.team), np.int64)
+        self.recent_mark = np.zeros(len(self.team), np.int64)
 
     @classmethod
     def of(cls, pop: Population, recent: Iterable[np.ndarray], *, mode: str, max_hours_apart: float,
@@ -213,14 +220,17 @@ def _rules(f: _Features, x: int, people: np.ndarray) -> tuple[np.ndarray, np.nda
     The one place the rules live: the greedy and the placing of leftovers both ask here.
     """
     ok = f.team[people] != f.team[x]
+    f.stamp += 1  # (marks people with this stamp instead of testing membership: no sort per call)
     recent = f.recent(x)
     if len(recent):
-        ok &= ~np.isin(people, recent)
+        f.recent_mark[recent] = f.stamp
+        ok &= f.recent_mark[people] != f.stamp
     if f.max_hours is not None:
         ok &= f.zone_ok[f.zone[x]][f.zone[people]]
     else:  # in person
         ok &= f.loc[people] == f.loc[x]
-    worth = UNTIED * ~np.isin(people, f.ties(x))
+    f.tie_mark[f.ties(x)] = f.stamp
+    worth = UNTIED * (f.tie_mark[people] != f.stamp)
     if f.comm[x] >= 0:
         worth += OTHER_COMMUNITY * ((f.comm[people] != f.comm[x]) & (f.comm[people] >= 0))
     if f.dept[x] >= 0:
@@ -296,7 +306,7 @@ def _greedy(part: np.ndarray, size: int, f: _Features, rng: np.random.Generator)
         take(first)
         members = [first]
         full = nfree <= SAMPLE
-        cands = pool[:nfree].copy() if full else np.unique(pool[rng.integers(0, nfree, SAMPLE)])
+        cands = pool[:nfree].copy() if full else pool[rng.integers(0, nfree, SAMPLE)]  # (repeats do no harm)
         while len(members) < size and len(cands):
             at = _best(f, [int(part[x]) for x in members], part[cands], rng)
             if at is None and not full:
@@ -305,9 +315,10 @@ def _greedy(part: np.ndarray, size: int, f: _Features, rng: np.random.Generator)
                 at = _best(f, [int(part[x]) for x in members], part[cands], rng)
             if at is None:
                 break
-            take(int(cands[at]))
-            members.append(int(cands[at]))
-            cands = np.delete(cands, at)
+            chosen = int(cands[at])
+            take(chosen)
+            members.append(chosen)
+            cands = cands[cands != chosen]
         if len(members) < size:
             for x in members[1:]:
                 release(x)
