@@ -113,6 +113,27 @@ def test_untied_people_of_other_communities_are_matched_before_colleagues_alread
     assert summary["untied_pair_share"] == 1.0 and summary["cross_community_pair_share"] == 1.0
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_people_not_yet_tied_are_matched_before_those_tied_and_other_communities_before_ones_own(seed):
+    # Everyone in a community of their own: only ties tell pairs apart.
+    pop = _hand_made(["a", "b", "c", "d"], [0, 1, 2, 3], [(0, 1), (2, 3)])
+    groups, _ = matching.choose(pop, size=2, seed=seed)
+    assert not any(pop.tied(*g.members) for g in groups)
+    # No ties: only communities tell pairs apart.
+    pop = _hand_made(["a", "b", "c", "d"], [0, 0, 1, 1], [])
+    groups, _ = matching.choose(pop, size=2, seed=seed)
+    assert all(pop.community[g.members[0]] != pop.community[g.members[1]] for g in groups)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_largest_team_is_matched_first_so_it_is_not_left_with_only_itself(seed):
+    # Three of team a, one each of b and c: a-b and a-c, whatever the seed (b-c would leave three of a alone).
+    pop = _hand_made(["a", "a", "a", "b", "c"], [0] * 5, [])
+    groups, summary = matching.choose(pop, size=2, seed=seed)
+    assert sorted(sorted(pop.team[p] for p in g.members) for g in groups) == [["a", "b"], ["a", "c"]]
+    assert summary["unmatched"] == 1
+
+
 def test_a_team_too_large_to_spread_leaves_its_surplus_unmatched_rather_than_together():
     pop = _hand_made(["a", "a", "a", "a", "b"], [0, 0, 0, 0, 1], [])
     groups, summary = matching.choose(pop, size=2, seed=0)
