@@ -107,7 +107,7 @@ def match(
                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
         written = export_table(ws, "matches", output, identified=identified, force=force, run=summary["run_id"]) if output else None
         repeat = ws.settings["match_repeat_rounds"]
-    sizes = ", ".join(f"{n:,} of {s}" for s, n in sorted(summary["group_sizes"].items()))
+    sizes = ", ".join(f"{n:,} of {s} people" for s, n in sorted(summary["group_sizes"].items()))
     console.print(f"Matched {summary['matched']:,} of {summary['people']:,} people in {summary['groups']:,} groups ({sizes or 'none'}); "
                   f"round {summary['run_id']}. {summary['untied_pair_share']:.0%} of pairs not yet connected, "
                   f"{summary['cross_community_pair_share']:.0%} across communities; no team twice in a group, "

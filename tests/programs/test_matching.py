@@ -60,6 +60,7 @@ def test_in_person_groups_share_a_location_and_virtual_ones_a_time_zone_window(o
     assert sources["unknown"] == 0 and not np.isnan(hours).any()
     groups, summary = matching.choose(pop, size=2, mode="virtual", seed=2, max_hours_apart=2.0, location_time_zones=ZONES)
     assert summary["time_zone_unknown"] == 0
+    assert {g.mode for g in groups} == {"virtual"}
     for g in groups:
         for a, b in combinations(g.members, 2):
             assert hours_apart(hours[a], hours[b]) <= 2.0, (pop.location[a], pop.location[b])
@@ -67,6 +68,10 @@ def test_in_person_groups_share_a_location_and_virtual_ones_a_time_zone_window(o
     wide, _ = matching.choose(pop, size=2, mode="virtual", seed=2, max_hours_apart=6.0, location_time_zones=ZONES)
     assert any({pop.location[p] for p in g.members} == {"London", "Bengaluru"} for g in wide)
     assert not any({pop.location[p] for p in g.members} == {"London", "Bengaluru"} for g in groups)
+    # Any: a group meets in person exactly when its members share a location.
+    either, _ = matching.choose(pop, size=2, mode="any", seed=2, location_time_zones=ZONES)
+    assert {g.mode for g in either} == {"in-person", "virtual"}
+    assert all((g.mode == "in-person") == (len({pop.location[p] for p in g.members}) == 1) for g in either)
 
 
 def _new_and_crossing(pop, groups):

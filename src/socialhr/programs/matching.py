@@ -146,7 +146,8 @@ def choose(pop: Population, *, size: int = 2, mode: str = "any", people: np.ndar
     for members in groups:
         members = sorted(members)
         locs = f.loc[members]
-        g_mode = "in-person" if mode == "in-person" or (locs[0] >= 0 and np.all(locs == locs[0])) else "virtual"
+        shared = bool(locs[0] >= 0 and np.all(locs == locs[0]))
+        g_mode = "in-person" if mode == "in-person" or (mode == "any" and shared) else "virtual"
         out.append(Group(members, g_mode, [_reasons(pop, f, p, members, g_mode) for p in members]))
     out.sort(key=lambda g: pop.person[g.members[0]])
     summary = _summary(pop, f, out, people, unmatched, no_location, size=size, mode=mode)
@@ -381,8 +382,9 @@ def reason_text(reasons: dict[str, Any] | str) -> str:
     >>> reason_text({"others": 1, "tied": 0, "communities": ["the Finance community"], "departments": ["Legal"],
     ...              "location": "Paris"})
     'from the Finance community and the Legal department; not yet connected to you; meet in person (Paris)'
-    >>> reason_text({"others": 2, "tied": 1, "departments": ["IT", "Sales"], "hours_apart": 1.0})
-    'from the IT and Sales departments; 1 of 2 already connected to you; meet virtually (within 1 hour of your time zone)'
+    >>> reason_text({"others": 2, "tied": 1, "communities": ["the IT community", "the Sales community"],
+    ...              "departments": ["IT", "Sales"], "hours_apart": 1.0})
+    'from the IT community, the Sales community and the IT and Sales departments; 1 of 2 already connected to you; meet virtually (within 1 hour of your time zone)'
     """
     if isinstance(reasons, str):
         reasons = json.loads(reasons)
@@ -390,7 +392,7 @@ def reason_text(reasons: dict[str, Any] | str) -> str:
     depts = reasons.get("departments", [])
     if depts:
         reach.append(f"the {_and(depts)} department{'s' if len(depts) > 1 else ''}")
-    parts = ["from " + " and ".join(reach)] if reach else []
+    parts = ["from " + _and(reach)] if reach else []
     others, tied = reasons.get("others", 1), reasons.get("tied", 0)
     if tied == 0:
         parts.append("not yet connected to you")
@@ -402,7 +404,7 @@ def reason_text(reasons: dict[str, Any] | str) -> str:
         parts.append(f"meet in person ({reasons['location']})")
     elif "hours_apart" in reasons:
         h = reasons["hours_apart"]
-        within = "your time zone" if h == 0 else f"within {h:g} hour{'s' if h != 1 else ''} of your time zone"
+        within = "same time zone" if h == 0 else f"within {h:g} hour{'s' if h != 1 else ''} of your time zone"
         parts.append(f"meet virtually ({within})")
     else:
         parts.append("meet virtually")
