@@ -129,9 +129,12 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
         raise SettingsError(f"{source}: setting 'level_order' names a level twice", hint="List each level once, most junior first.")
     if out["min_group_size"] < 1:
         raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
-    if out["match_repeat_rounds"] < 0 or not 0 <= out["match_max_hours_apart"] <= 12:
-        raise SettingsError(f"{source}: settings 'match_repeat_rounds' must be at least 0 and 'match_max_hours_apart' from 0 to 12",
-                            hint=SETTINGS["match_max_hours_apart"].help)
+    if out["match_repeat_rounds"] < 0:
+        raise SettingsError(f"{source}: setting 'match_repeat_rounds' must be at least 0, got {out['match_repeat_rounds']}",
+                            hint=SETTINGS["match_repeat_rounds"].help)
+    if not 0 <= out["match_max_hours_apart"] <= 12:
+        raise SettingsError(f"{source}: setting 'match_max_hours_apart' must be from 0 to 12, got {out['match_max_hours_apart']}",
+                            hint="Time zones are at most 12 hours apart around the clock.")
     from .programs.zones import location_zones
 
     try:

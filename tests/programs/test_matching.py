@@ -265,6 +265,10 @@ def test_time_zone_settings_are_checked():
     assert validate({"location_time_zones": ["Bengaluru=Asia/Kolkata", "Remote=UTC-5"]})["match_repeat_rounds"] == 6
     with pytest.raises(SettingsError, match="'Mumbai=Asia/Bombay2' is not LOCATION=ZONE"):
         validate({"location_time_zones": ["Mumbai=Asia/Bombay2"]})
+    with pytest.raises(SettingsError, match="'match_max_hours_apart' must be from 0 to 12, got 13.0"):
+        validate({"match_max_hours_apart": 13})
+    with pytest.raises(SettingsError, match="'match_repeat_rounds' must be at least 0, got -1"):
+        validate({"match_repeat_rounds": -1})
 
 
 def test_a_persons_time_zone_comes_from_their_attribute_then_the_setting_then_their_city():
