@@ -110,7 +110,7 @@ def _check(size: int, mode: str) -> None:
 
 
 def choose(pop: Population, *, size: int = 2, mode: str = "any", people: np.ndarray | None = None,
-           recent: list[np.ndarray] = (), seed: int = 0, max_hours_apart: float = 3.0,
+           recent: Iterable[np.ndarray] = (), seed: int = 0, max_hours_apart: float = 3.0,
            location_time_zones: Iterable[str] = (), progress: Callable[[int, int], None] | None = None,
            ) -> tuple[list[Group], dict[str, Any]]:
     """The groups of one round for ``people`` (indices into ``pop``; everyone when None); nothing stored.
