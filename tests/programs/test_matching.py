@@ -210,6 +210,12 @@ def test_opt_in_file_names_unknown_and_departed_people_with_their_line(org_ws, o
         matching.propose(org_ws, opt_in=bad)
     assert "bad.csv, line 3, field 'person': no one on the roster is 'E999999'" in str(e.value)
     assert org_ws.db.execute("SELECT count(*) FROM match_groups").fetchone()[0] == 0, "nothing stored"
+    bad.write_text(employed[0] + "\n" + employed[1] + "\n")
+    with pytest.raises(InputError, match=r"bad.csv, line 1: missing required column 'person'.*first row names its column: employee_id"):
+        matching.propose(org_ws, opt_in=bad)
+    bad.write_text("employee_id\n")
+    with pytest.raises(InputError, match="bad.csv: the opt-in file names no one"):
+        matching.propose(org_ws, opt_in=bad)
     bad.write_text("employee_id\n" + departed[0] + "\n")
     with pytest.raises(InputError, match=f"line 2, field 'person': '{departed[0]}' is not employed on {pop.as_of}"):
         matching.propose(org_ws, opt_in=bad)

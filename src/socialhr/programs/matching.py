@@ -483,8 +483,14 @@ def read_opt_in(ws: Any, pop: Population, path: Any) -> np.ndarray:
     """
     from ..ingest.tabular import open_table
 
-    src = open_table(path, required=["person"], aliases={"employee_id": "person", "employee id": "person", "pseudonym": "person"},
-                     max_ratio=ws.settings["archive_max_ratio"])
+    try:
+        src = open_table(path, required=["person"], aliases={"employee_id": "person", "employee id": "person", "pseudonym": "person"},
+                         max_ratio=ws.settings["archive_max_ratio"])
+    except InputError as e:
+        if "missing required column" not in e.message:
+            raise
+        raise InputError(e.message, file=path, line=e.line,
+                         hint="The opt-in file's first row names its column: employee_id (employee ids) or person (pseudonyms).") from None
     vault = ws.vault.available
     on_roster = set()
     out = []
@@ -507,6 +513,8 @@ def read_opt_in(ws: Any, pop: Population, path: Any) -> np.ndarray:
                                 if vault else "The vault is absent: give pseudonyms from 'socialhr export DIR people', not employee ids.")
             out.append(found)
             row += 1
+    if not out:
+        raise InputError("the opt-in file names no one", file=path, hint="List one employee id (or pseudonym) per row, under a header employee_id.")
     return np.unique(np.array(out, dtype=np.int64))
 
 
