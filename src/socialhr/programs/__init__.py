@@ -7,4 +7,5 @@ is a :class:`~.population.Population`: the people employed now, their org
 chart and their network from the latest analysis.
 
 * :mod:`.intros` — introductions for new joiners (``socialhr intros``).
+* :mod:`.matching` — cross-team matching (``socialhr match``), with :mod:`.zones` for time zones.
 """
