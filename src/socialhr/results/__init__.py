@@ -37,6 +37,7 @@ from ..errors import PrivacyError, VaultError
 from ..lists import values as list_values
 from ..lists import with_values
 from ..recovery import people_missing_from_vault
+from . import insights as _insights  # noqa: F401  (registers the insights' tables)
 from . import programs as _programs  # noqa: F401  (registers the programs' tables)
 from . import tables as _tables  # noqa: F401  (registers the tables)
 from .aggregates import Aggregates

@@ -1,0 +1,80 @@
+"""The insights' commands (socialhr.insights): a thin shell, added to the ``socialhr`` app by :func:`register`."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from .cli_common import _open, console, friendly
+
+_MODELS = {"cox": "Cox proportional hazards", "logit": "logistic regression", "ordinal": "ordinal logistic regression",
+           "ols": "least squares"}
+_ESTIMATES = {"cox": "hazard ratio", "logit": "odds ratio", "ordinal": "odds ratio", "ols": "difference"}
+_OUTCOME_TITLES = {"attrition": "Leaving", "promotion": "Promotion", "performance": "Performance", "engagement": "Engagement"}
+
+
+def outcomes(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    window: Optional[str] = typer.Option(None, help="The window whose network is measured (default: the first, the longest follow-up)."),
+    as_json: bool = typer.Option(False, "--json", help="Print every estimate and the information value ranking as JSON."),
+    all_rows: bool = typer.Option(False, "--all", help="Also list estimates whose interval includes no effect, and those withheld."),
+) -> None:
+    """What network position says about leaving, promotion, performance and engagement: estimates with 95% intervals and n."""
+    from .results import read
+
+    with _open(workspace, read_only=True) as ws:
+        effects = read(ws, "outcome_effects", window=window).to_arrow().to_pylist()
+        iv = read(ws, "information_value", window=window).to_arrow().to_pylist()
+    if as_json:
+        console.print_json(json.dumps({"outcome_effects": effects, "information_value": iv}, default=str))
+        return
+    if not effects:
+        return
+    console.print(f"Network measured in window {effects[0]['window_id']}; each metric in its own model, with tenure, level "
+                  "and department as controls; continuous metrics per standard deviation. Associations, not proof of cause. "
+                  f"{'Every estimate' if all_rows else 'Estimates whose 95% interval excludes no effect'}:", highlight=False)
+    from rich.table import Table
+
+    for outcome, title in _OUTCOME_TITLES.items():
+        rows = [r for r in effects if r["outcome"] == outcome]
+        if not rows:
+            continue
+        shown = [r for r in rows if all_rows or (r["p_value"] is not None and r["p_value"] < 0.05)]
+        first = rows[0]
+        events = f", {first['events']:,} {'left' if outcome == 'attrition' else 'promoted'}" if first["events"] is not None else ""
+        console.print(f"\n[bold]{title}[/] ({_MODELS[first['model']]}; {first['n']:,} people{events})", highlight=False)
+        withheld = next((r["sentence"] for r in rows if r["estimate"] is None), "")
+        if not shown:
+            console.print("  " + (withheld or "No metric's 95% interval excludes no effect (--all lists them)."), highlight=False)
+            continue
+        table = Table(box=None, padding=(0, 2), show_edge=False)
+        for col, justify in (("metric", "left"), (_ESTIMATES[first["model"]], "right"), ("95% CI", "right"), ("p", "right")):
+            table.add_column(col, justify=justify)
+        for r in shown:
+            if r["estimate"] is None:
+                table.add_row(r["metric"], "withheld", "", "")
+            else:
+                table.add_row(r["metric"], f"{r['estimate']:.3g}", f"{r['ci_low']:.3g} to {r['ci_high']:.3g}", _p(r["p_value"]))
+        console.print(table)
+        top = min((r for r in shown if r["estimate"] is not None), key=lambda r: r["p_value"], default=None)
+        if top:
+            console.print(f"  {top['sentence']}", highlight=False)
+    ranked = [r for r in iv if r["iv"] is not None and not math.isnan(r["iv"])]
+    if ranked:
+        console.print("\n[bold]Which metrics separate leavers from stayers[/] (information value)")
+        for r in ranked:
+            console.print(f"  {r['metric']:<24} {r['iv']:.3f}  {r['strength']}", highlight=False)
+    console.print("\nExport: socialhr export DIR outcome_effects -o effects.csv (also information_value)", highlight=False)
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def register(app: typer.Typer) -> None:
+    for fn in (outcomes,):
+        app.command(fn.__name__)(friendly(fn))

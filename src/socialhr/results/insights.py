@@ -1,0 +1,51 @@
+"""The tables of the insights (socialhr.insights): what network position says about outcomes.
+
+Organization-level model estimates, read by every role; the rules of
+:mod:`socialhr.insights.outcomes` withhold an estimate that rests on fewer
+people than the minimum group size. Computed when read, once per analysis,
+import and settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from ..insights import outcomes
+from .registry import AGGREGATE, result_table
+
+EFFECTS_SCHEMA = pa.schema([
+    ("metric", pa.string()), ("outcome", pa.string()), ("model", pa.string()), ("estimate", pa.float64()),
+    ("ci_low", pa.float64()), ("ci_high", pa.float64()), ("n", pa.int64()), ("p_value", pa.float64()),
+    ("events", pa.int64()), ("unit", pa.float64()), ("window_id", pa.string()), ("sentence", pa.string()),
+])
+IV_SCHEMA = pa.schema([
+    ("metric", pa.string()), ("outcome", pa.string()), ("iv", pa.float64()), ("strength", pa.string()),
+    ("bins", pa.int64()), ("n", pa.int64()), ("events", pa.int64()), ("window_id", pa.string()),
+])
+
+
+def _cached(ctx: Any, name: str, window: str | None, compute: Any) -> list[dict[str, Any]]:
+    db = ctx.ws.db
+    stamp = (db.execute("SELECT max(analyzed_at) FROM network_analysis").fetchone()[0],
+             db.execute("SELECT count(*), max(batch_id) FROM outcomes").fetchone(),
+             db.execute("SELECT max(batch_id) FROM people_history").fetchone()[0],
+             repr(sorted(ctx.ws.settings.items())), window)
+    cache = ctx.ws.cache.setdefault(name, {})
+    if stamp not in cache:
+        cache.clear()
+        cache[stamp] = compute(ctx.ws, window)
+    return cache[stamp]
+
+
+@result_table("outcome_effects", help="How network metrics go with attrition (Cox), promotion, performance and engagement: "
+              "estimate, 95% interval, n and a sentence; measured in the first window (--window for another).", level=AGGREGATE)
+def _outcome_effects(ctx: Any, *, window: str | None = None) -> pa.Table:
+    return pa.Table.from_pylist(_cached(ctx, "outcome_effects", window, outcomes.effects), schema=EFFECTS_SCHEMA)
+
+
+@result_table("information_value", help="Which network metrics best separate leavers from stayers (information value, "
+              "strongest first), as Viva Insights ranks them.", level=AGGREGATE)
+def _information_value(ctx: Any, *, window: str | None = None) -> pa.Table:
+    return pa.Table.from_pylist(_cached(ctx, "information_value", window, outcomes.information_value), schema=IV_SCHEMA)
