@@ -71,10 +71,52 @@ def outcomes(
     console.print("\nExport: socialhr export DIR outcome_effects -o effects.csv (also information_value)", highlight=False)
 
 
+def adoption(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print every space's figures as JSON."),
+) -> None:
+    """Are the collaboration spaces alive? Active people, creators, contributors and lurkers, trend, and ghost towns."""
+    from rich.table import Table
+
+    from .results import read
+
+    with _open(workspace, read_only=True) as ws:
+        rows = read(ws, "adoption").to_arrow().to_pylist()
+        settings = dict(ws.settings)
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    if not rows:
+        console.print("No collaboration spaces: import a Slack or Teams export (socialhr ingest DIR slack FILE).")
+        return
+    shown = [r for r in rows if r["status"] != "withheld"]
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in ("active", "declining", "ghost town", "quiet", "withheld")}
+    console.print(f"{len(rows):,} spaces: " + ", ".join(f"{n:,} {s}" for s, n in counts.items() if n) + ".", highlight=False)
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    table.add_column("space", max_width=20, no_wrap=True, overflow="ellipsis")
+    for col in ("status", "members", "active", "change", "C/R/L %", "gini", "retain"):
+        table.add_column(col, justify="left" if col == "status" else "right", no_wrap=True)
+    order = {"ghost town": 0, "declining": 1, "quiet": 2, "active": 3}
+    for r in sorted(shown, key=lambda r: (order.get(r["status"], 9), -(r["members"] or 0)))[:40]:
+        change = "" if r["change"] is None else f"{r['change']:+.0%}"
+        split = f"{r['creator_share']:.0%}/{r['contributor_share']:.0%}/{r['lurker_share']:.0%}".replace("%", "")
+        table.add_row(r["name"] or r["space"], r["status"], f"{r['members']:,}", f"{r['active_last_4w']:,}", change, split,
+                      "" if r["gini"] is None else f"{r['gini']:.2f}",
+                      "" if r["retention"] is None else f"{r['retention']:.0%}")
+    console.print(table)
+    if len(shown) > 40:
+        console.print(f"... and {len(shown) - 40:,} more (socialhr export DIR adoption -o adoption.csv).", highlight=False)
+    console.print("active: people who posted in the last 28 days; change: messages against the 28 days before; "
+                  "C/R/L: shares of members who created threads, only replied, or lurked (never posted); retain: first-time posters "
+                  "who posted again 4-8 weeks later.", highlight=False)
+    console.print(f"Ghost town: people posting in the last 28 days fell by at least {settings['ghost_town_decline']:.0%} "
+                  f"and fewer than {settings['ghost_town_min_creators']} started a thread (docs/insights.md).", highlight=False)
+
+
 def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (outcomes,):
+    for fn in (outcomes, adoption):
         app.command(fn.__name__)(friendly(fn))

@@ -69,6 +69,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("level_order", [], "Roster levels from most junior to most senior, e.g. [\"IC1\", \"IC2\", \"M1\", \"VP\"]; "
                 "when empty, a level's seniority comes from the org chart (the fewer managers above its people, the more senior).", list),
         Setting("senior_level", "", "Onboarding: the lowest level counted as a senior colleague (empty: the most senior third of the levels).", str),
+        # Insights (docs/insights.md)
+        Setting("ghost_town_decline", 0.5, "Adoption: a space whose people posting in the last 28 days fell by at least this share is declining (a ghost town with too few creators).", float),
+        Setting("ghost_town_min_creators", 3, "Adoption: a declining space with fewer people starting threads in the last 28 days than this is a ghost town.", int),
     ]
 }
 

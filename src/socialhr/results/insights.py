@@ -1,9 +1,8 @@
 """The tables of the insights (socialhr.insights): what network position says about outcomes.
 
-Organization-level model estimates, read by every role; the rules of
-:mod:`socialhr.insights.outcomes` withhold an estimate that rests on fewer
-people than the minimum group size. Computed when read, once per analysis,
-import and settings.
+Organization-level figures, read by every role; each module's rules withhold
+what rests on fewer people than the minimum group size (an estimate, a
+space). Computed when read, once per analysis, import and settings.
 """
 
 from __future__ import annotations
@@ -28,7 +27,10 @@ IV_SCHEMA = pa.schema([
 
 def _cached(ctx: Any, name: str, window: str | None, compute: Any) -> list[dict[str, Any]]:
     db = ctx.ws.db
-    stamp = (db.execute("SELECT max(analyzed_at) FROM network_analysis").fetchone()[0],
+    from ..network import store
+
+    analysed = db.execute("SELECT max(analyzed_at) FROM network_analysis").fetchone()[0] if store.has_results(db) else None
+    stamp = (analysed, db.execute("SELECT count(*), max(batch_id) FROM interaction_rows").fetchone(),
              db.execute("SELECT count(*), max(batch_id) FROM outcomes").fetchone(),
              db.execute("SELECT max(batch_id) FROM people_history").fetchone()[0],
              repr(sorted(ctx.ws.settings.items())), window)
@@ -40,12 +42,20 @@ def _cached(ctx: Any, name: str, window: str | None, compute: Any) -> list[dict[
 
 
 @result_table("outcome_effects", help="How network metrics go with attrition (Cox), promotion, performance and engagement: "
-              "estimate, 95% interval, n and a sentence; measured in the first window (--window for another).", level=AGGREGATE)
+              "estimate, 95% interval, n and a sentence; measured in the first window (--window for another).", level=AGGREGATE, reports_withheld=False)
 def _outcome_effects(ctx: Any, *, window: str | None = None) -> pa.Table:
     return pa.Table.from_pylist(_cached(ctx, "outcome_effects", window, outcomes.effects), schema=EFFECTS_SCHEMA)
 
 
 @result_table("information_value", help="Which network metrics best separate leavers from stayers (information value, "
-              "strongest first), as Viva Insights ranks them.", level=AGGREGATE)
+              "strongest first), as Viva Insights ranks them.", level=AGGREGATE, reports_withheld=False)
 def _information_value(ctx: Any, *, window: str | None = None) -> pa.Table:
     return pa.Table.from_pylist(_cached(ctx, "information_value", window, outcomes.information_value), schema=IV_SCHEMA)
+
+
+@result_table("adoption", help="Adoption of each collaboration space (Slack/Teams channels, the recognition feed): active people, "
+              "creators, contributors and lurkers, trend, reach, and a ghost-town status; small spaces withheld.", level=AGGREGATE, reports_withheld=False)
+def _adoption(ctx: Any) -> pa.Table:
+    from ..insights import adoption
+
+    return pa.Table.from_pylist(_cached(ctx, "adoption", None, lambda ws, _w: adoption.spaces(ws)), schema=adoption.SCHEMA)
