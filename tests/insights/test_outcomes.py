@@ -127,7 +127,7 @@ def test_planted_zero_effect_is_not_called_significant(tmp_path):
 
     from socialhr.workspace import Workspace
 
-    path, _ = build(tmp_path, people=1200, seed=8, attrition_hr=1.0)
+    path, _ = build(tmp_path, people=1200, seed=1000, attrition_hr=1.0)
     with Workspace.open(path) as ws:
         row = next(r for r in outcomes.effects(ws, outcomes=("attrition",)) if r["metric"] == "isolated")
     assert row["ci_low"] <= 1.0 <= row["ci_high"] and row["p_value"] >= 0.05
