@@ -59,3 +59,23 @@ def _adoption(ctx: Any) -> pa.Table:
     from ..insights import adoption
 
     return pa.Table.from_pylist(_cached(ctx, "adoption", None, lambda ws, _w: adoption.spaces(ws)), schema=adoption.SCHEMA)
+
+
+SOCIAL_CAPITAL_SCHEMA = pa.schema(
+    [("window_id", pa.string()), ("dimension", pa.string()), ("group", pa.string()), ("members", pa.int64()), ("index", pa.float64())]
+    + [(c, pa.float64()) for c in ("network_size", "cross_team", "brokerage", "isolation")]
+    + [(f"{c}_score", pa.float64()) for c in ("network_size", "cross_team", "brokerage", "isolation")]
+)
+
+
+@result_table("social_capital", help="A social capital index per group and for the organization (100 = the organization; "
+              "for the organization, its first window), with the network size, cross-team, brokerage and isolation "
+              "figures it is made of; small groups withheld.", level=AGGREGATE)
+def _social_capital(ctx: Any, *, window: str | None = None, dimension: str | None = None) -> pa.Table:
+    from ..insights import social_capital
+    from .tables import _dimension, _in_scope
+
+    _dimension(ctx, dimension)
+    rows = social_capital.rows(ctx.ws, ctx.aggregates, ctx.windows(window), dimension=dimension,
+                               inside=lambda wid: _in_scope(ctx, wid))
+    return pa.Table.from_pylist([{f.name: r.get(f.name) for f in SOCIAL_CAPITAL_SCHEMA} for r in rows], schema=SOCIAL_CAPITAL_SCHEMA)
