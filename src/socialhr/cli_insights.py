@@ -113,10 +113,78 @@ def adoption(
                   f"and fewer than {settings['ghost_town_min_creators']} started a thread (docs/insights.md).", highlight=False)
 
 
+def targets(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    action: str = typer.Argument("list", help="set, list or remove."),
+    args: Optional[list[str]] = typer.Argument(None, help='set: SCOPE METRIC OP VALUE (e.g. "department=Engineering" '
+                                               'cross_team_tie_share ">=" 0.30); remove: ID.'),
+    by: Optional[str] = typer.Option(None, "--by", help="set: the date to reach the target by (YYYY-MM-DD)."),
+    note: Optional[str] = typer.Option(None, help="set: a note shown with the target (e.g. who owns it)."),
+    as_json: bool = typer.Option(False, "--json", help="list: print the targets and their progress as JSON."),
+) -> None:
+    """HR's targets for social capital: set one per organization unit, and track it every window (on track, at risk, met, missed)."""
+    import datetime as dt
+
+    from .errors import InputError
+    from .insights import targets as tg
+    from .results import read
+
+    args = args or []
+    if action == "set":
+        if len(args) != 4:
+            raise InputError(f"'targets set' takes SCOPE METRIC OP VALUE, got {len(args)} value{'s' if len(args) != 1 else ''}",
+                             hint='For example: socialhr targets DIR set "department=Engineering" cross_team_tie_share ">=" 0.30 --by 2027-06-30')
+        if by is None:
+            raise InputError("'targets set' needs --by DATE, the date to reach the target by", hint="For example: --by 2027-06-30")
+        try:
+            due = dt.date.fromisoformat(by)
+        except ValueError:
+            raise InputError(f"--by: not a date: {by!r}", hint="Write it as YYYY-MM-DD, e.g. 2027-06-30.") from None
+        try:
+            value = float(args[3])
+        except ValueError:
+            raise InputError(f"a target's value must be a number, got {args[3]!r}", hint="For example: 0.30.") from None
+        with _open(workspace) as ws:
+            tid = tg.add(ws, args[0], args[1], args[2], value, due, note=note or "")
+        console.print(f"Target {tid}: {tg.METRICS[args[1]][1]} of {args[0]} {args[2]} {value:g} by {due}. "
+                      "Track it: socialhr targets DIR list", highlight=False)
+        return
+    if action == "remove":
+        if len(args) != 1 or not args[0].isdigit():
+            raise InputError("'targets remove' takes the target's id", hint="For example: socialhr targets DIR remove 2 (ids: socialhr targets DIR list)")
+        with _open(workspace) as ws:
+            tg.remove(ws, int(args[0]))
+        console.print(f"Removed target {args[0]}.")
+        return
+    if action != "list":
+        raise InputError(f"unknown action {action!r}", hint="Actions: set, list, remove.")
+    with _open(workspace, read_only=True) as ws:
+        rows = read(ws, "targets").to_arrow().to_pylist()
+        progress = read(ws, "target_progress").to_arrow().to_pylist() if rows else []
+    if as_json:
+        console.print_json(json.dumps({"targets": rows, "progress": progress}, default=str))
+        return
+    if not rows:
+        console.print('No targets yet. Set one: socialhr targets DIR set "department=Engineering" cross_team_tie_share ">=" 0.30 --by 2027-06-30')
+        return
+    from rich.table import Table
+
+    table = Table(box=None, padding=(0, 1), show_edge=False)
+    for col in ("id", "target", "latest", "projected", "status"):
+        table.add_column(col, justify="left" if col in ("target", "status") else "right")
+    colour = {"on track": "green", "met": "green", "at risk": "yellow", "missed": "red", "no data": "dim"}
+    for r in rows:
+        table.add_row(str(r["target_id"]), r["description"], "" if r["latest"] is None else f"{r['latest']:.3g}",
+                      "" if r["projected"] is None else f"{r['projected']:.3g}", f"[{colour[r['status']]}]{r['status']}[/]")
+    console.print(table)
+    console.print("Status: met or missed once the due date has passed; before it, on track when the latest value meets the "
+                  "target or the trend of the last six windows reaches it by the due date (docs/insights.md).", highlight=False)
+
+
 def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (outcomes, adoption):
+    for fn in (outcomes, adoption, targets):
         app.command(fn.__name__)(friendly(fn))

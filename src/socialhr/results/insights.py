@@ -79,3 +79,45 @@ def _social_capital(ctx: Any, *, window: str | None = None, dimension: str | Non
     rows = social_capital.rows(ctx.ws, ctx.aggregates, ctx.windows(window), dimension=dimension,
                                inside=lambda wid: _in_scope(ctx, wid))
     return pa.Table.from_pylist([{f.name: r.get(f.name) for f in SOCIAL_CAPITAL_SCHEMA} for r in rows], schema=SOCIAL_CAPITAL_SCHEMA)
+
+
+TARGETS_SCHEMA = pa.schema([
+    ("target_id", pa.int64()), ("scope", pa.string()), ("metric", pa.string()), ("op", pa.string()), ("target", pa.float64()),
+    ("due", pa.date32()), ("latest", pa.float64()), ("latest_window_end", pa.date32()), ("projected", pa.float64()),
+    ("status", pa.string()), ("description", pa.string()), ("note", pa.string()),
+])
+PROGRESS_SCHEMA = pa.schema([("target_id", pa.int64()), ("window_id", pa.string()), ("window_end", pa.date32()), ("value", pa.float64())])
+
+
+def _tracked(ctx: Any) -> tuple[list, list]:
+    import datetime as dt
+
+    from ..insights import targets
+    from .tables import _in_scope
+
+    stored = targets.stored(ctx.ws.db)
+    if not stored:
+        return [], []
+    from ..insights import social_capital
+
+    windows = ctx.windows("*")
+    ends = {w: e - dt.timedelta(days=1) for w, e in ctx.ws.db.execute("SELECT window_id, window_end FROM network_windows").fetchall()}
+    figures = social_capital.rows(ctx.ws, ctx.aggregates, windows, inside=lambda wid: _in_scope(ctx, wid))
+    if ctx.viewer.role == "leader" and ctx.viewer.scope:
+        seen = {(r["dimension"], r["group"]) for r in figures}
+        stored = [t for t in stored if t["dimension"] is None or (t["dimension"], t["group"]) in seen]
+    return targets.track(stored, figures, {w: ends[w] for w in windows})
+
+
+@result_table("targets", help="HR's social-capital targets, each with its latest value, projection and status "
+              "(on track, at risk, met, missed).", level=AGGREGATE, reports_withheld=False)
+def _targets(ctx: Any) -> pa.Table:
+    rows, _ = _tracked(ctx)
+    return pa.Table.from_pylist([{f.name: r.get(f.name) for f in TARGETS_SCHEMA} for r in rows], schema=TARGETS_SCHEMA)
+
+
+@result_table("target_progress", help="Each target's value in every window (empty where the group is withheld).",
+              level=AGGREGATE, reports_withheld=False)
+def _target_progress(ctx: Any) -> pa.Table:
+    _, progress = _tracked(ctx)
+    return pa.Table.from_pylist(progress, schema=PROGRESS_SCHEMA)
