@@ -411,6 +411,18 @@ _V9 = [
         status_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (run_id, person)
     )""",
+    # HR's targets for social capital (socialhr.insights.targets): a scope, a metric, a value and a due date.
+    """CREATE TABLE targets (
+        target_id INTEGER PRIMARY KEY,
+        dimension VARCHAR,
+        "group" VARCHAR,
+        metric VARCHAR NOT NULL,
+        op VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        due DATE NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR
+    )""",
 ]
 
 # Versions a workspace can be read without, read-only: they replace views, or
