@@ -291,7 +291,7 @@ def sentence(row: dict[str, Any]) -> str:
 
     >>> sentence({"metric": "isolated", "outcome": "attrition", "model": "cox", "estimate": 2.9, "ci_low": 2.1,
     ...           "ci_high": 4.0, "n": 1899, "events": 259, "p_value": 0.0001, "unit": None})
-    'People in the bottom tenth by network size left at 2.9 times the rate of others (95% CI 2.1 to 4.0; 1,899 people, 259 left), with tenure, level and department held equal. An association, not proof of cause.'
+    'People in the bottom tenth by network size left at 2.90 times the rate of others (95% CI 2.10 to 4.00; 1,899 people, 259 left), with tenure, level and department held equal. An association, not proof of cause.'
     """
     m, est, lo, hi = row["metric"], row["estimate"], row["ci_low"], row["ci_high"]
     what = METRICS.get(m, m)
@@ -320,7 +320,7 @@ def _num(v: float | None) -> str:
     if v is None:
         return "?"
     a = abs(v)
-    return f"{v:.3g}" if a < 10 else f"{v:,.1f}" if a < 1000 else f"{v:,.0f}"
+    return f"{v:.3g}" if a < 0.1 else f"{v:.2f}" if a < 10 else f"{v:,.1f}" if a < 1000 else f"{v:,.0f}"
 
 
 # -- information value -----------------------------------------------------
@@ -359,7 +359,7 @@ def iv_of(x: np.ndarray, y: np.ndarray, bins: int = 10) -> tuple[float, int]:
 
     >>> x, y = np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 0, 1, 1])
     >>> iv, n_bins = iv_of(x, y)
-    >>> n_bins, round(iv, 4), round((2/3 - 1/3) * math.log(2), 4) * 2
+    >>> n_bins, round(iv, 4), round(2 * (2/3 - 1/3) * math.log(2), 4)
     (2, 0.4621, 0.4621)
     """
     values = np.unique(x)
