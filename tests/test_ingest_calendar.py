@@ -288,6 +288,14 @@ def test_this_and_future_override_moves_every_later_occurrence(rostered, data):
     assert result.notes["occurrences_overridden"] == 1
 
 
+def test_the_period_holds_occurrences_where_the_override_moved_them(rostered, data):
+    # 3 Nov (before the period) moves into it, to 4 Nov; 10 Nov (in it) moves out, to 11 Nov
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "this_and_future.ics",
+                    start="2026-11-04", end="2026-11-10")
+    assert [(t, d) for t, d, *_ in meetings(rostered, result)] == [(utc(2026, 11, 4, 13), 90.0)]
+    assert result.skipped == {"outside_period": 2}  # the override's own meeting (21 Oct), and 11 Nov
+
+
 def test_this_and_future_override_that_cancels_ends_the_series(rostered, data, tmp_path):
     text = (data / "calendar" / "recurrence" / "this_and_future.ics").read_text()
     cancelled = tmp_path / "cancelled.ics"

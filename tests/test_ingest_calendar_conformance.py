@@ -123,7 +123,7 @@ def _order(occurrence):
 def test_occurrences_match_recurring_ical_events_on_icalendars_test_calendars(tmp_path):
     files = sorted(CALENDARS.glob("*.ics"))
     assert len(files) > 50, f"the icalendar wheel ships its test calendars under {CALENDARS}"
-    counts = dict.fromkeys(("compared", "unreadable", "no_reference", "over_cap", "refused"), 0)
+    names: dict[str, list[str]] = {k: [] for k in ("compared", "unreadable", "no_reference", "over_cap", "refused")}
     differs: dict[str, set[str]] = {}
     failures = []
     for i, f in enumerate(files):
@@ -132,7 +132,7 @@ def test_occurrences_match_recurring_ical_events_on_icalendars_test_calendars(tm
         try:
             cals = _prepared(f.read_bytes())
         except ValueError:  # icalendar cannot read it: socialhr refuses it too
-            counts["unreadable"] += 1
+            names["unreadable"].append(f.name)
             with pytest.raises(InputError):
                 _socialhr(f, tmp)
             continue
@@ -141,20 +141,20 @@ def test_occurrences_match_recurring_ical_events_on_icalendars_test_calendars(tm
         try:
             reference = _reference(cals)
         except Exception:  # recurring-ical-events cannot expand it (a broken DTSTART, RRULE, DURATION...)
-            counts["no_reference"] += 1
+            names["no_reference"].append(f.name)
             continue
         if reference is None:
-            counts["over_cap"] += 1
+            names["over_cap"].append(f.name)
             continue
         expected, used = reference
         try:
             stored = _socialhr(path, tmp)
         except InputError as e:
-            counts["refused"] += 1
+            names["refused"].append(f.name)
             if expected:
                 failures.append(f"{f.name}: refused ({e}), but the reference has {len(expected)} meetings")
             continue
-        counts["compared"] += 1
+        names["compared"].append(f.name)
         if used:
             differs[f.name] = used
         if stored != expected:
@@ -162,7 +162,10 @@ def test_occurrences_match_recurring_ical_events_on_icalendars_test_calendars(tm
             missing = sorted(set(expected) - set(stored), key=_order)[:3]
             failures.append(f"{f.name}: {len(stored)} stored, {len(expected)} in the reference; "
                             f"only socialhr: {extra}; only the reference: {missing}")
+    counts = {k: len(v) for k, v in names.items()}
     print(f"\nconformance with recurring-ical-events on {len(files)} calendars: {counts}")
+    for k in ("unreadable", "no_reference", "over_cap"):
+        print(f"  {k}: {', '.join(names[k])}")
     assert not failures, "\n".join(failures)
     assert differs == DIFFERS
     assert counts["compared"] >= 40 and counts["over_cap"] <= 3

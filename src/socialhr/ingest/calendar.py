@@ -2,7 +2,10 @@
 
 Parsing follows the maintained ``icalendar`` package; recurring series are
 expanded with ``dateutil.rrule`` (RFC 5545 RRULE, RDATE, EXDATE, and
-RECURRENCE-ID overrides).
+RECURRENCE-ID overrides). The occurrences stored equal those of the
+``recurring-ical-events`` package on the icalendar project's test calendars,
+but for the deliberate rules listed in docs/connectors.md#conformance
+(tests/test_ingest_calendar_conformance.py).
 
 Rules (docs/connectors.md):
 
@@ -27,7 +30,15 @@ Rules (docs/connectors.md):
   series is stored as the later export has it (:mod:`.keys`; counted in notes
   as ``occurrences_replaced``). Import a calendar's exports in the order they
   were made;
-* times keep their zone (TZID, UTC); floating times take the workspace's zone;
+* a series' occurrences are DTSTART (always the first), those of its RRULEs and
+  its RDATEs, with or without an RRULE (an RDATE period adds one with its own
+  duration), less its EXDATEs (a DATE there removes that day's occurrences; a
+  DATE in an RDATE of a timed series is an all-day occurrence, no meeting); an
+  override with ``RANGE=THISANDFUTURE`` moves every later occurrence by as much
+  as its own and gives them its duration and participants;
+* times keep their zone (TZID, UTC); floating times take the calendar's
+  ``X-WR-TIMEZONE`` when it names a known zone, else the workspace's (notes:
+  ``timezone_from_calendar``, ``timezone_assumed``);
 * what a file may cost is bounded (docs/connectors.md#bounds): a series
   expanded over more than ``calendar_max_years`` (from its start to the end of
   the period) or repeating more than ``calendar_max_occurrences`` times is
