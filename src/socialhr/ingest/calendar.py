@@ -223,7 +223,11 @@ class _Source:
         except _READ_ERRORS as e:
             raise MemberError(f"cannot read this iCalendar file ({e})", **where,
                               hint="The file may be truncated or damaged; export the calendar again.") from None
-        self.wr_timezone = next((str(cal["X-WR-TIMEZONE"]) for cal in cals if cal.get("X-WR-TIMEZONE") is not None), None)
+        for cal in cals:  # (the first one, as the streaming reader takes it)
+            zone = cal.get("X-WR-TIMEZONE")
+            zone = zone[0] if isinstance(zone, list) and zone else zone
+            if zone is not None and self.wr_timezone is None:
+                self.wr_timezone = str(zone)
         records = []
         for index, ev in enumerate(ev for cal in cals for ev in cal.walk("VEVENT")):
             rec = _from_event(ev)
