@@ -144,7 +144,9 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
         schema = finish(pa.RecordBatch.from_pylist([], schema=data.schema)).schema
         batches = (finish(b) for b in data.to_batches(BATCH_ROWS) if b.num_rows)
     result = Result(table, schema, batches, viewer)
-    if spec.level == AGGREGATE and table != "withheld":
+    # (What the network's disclosure rules withheld goes with the tables of its windows; a program's aggregate
+    # table says in its own rows what it withheld.)
+    if spec.level == AGGREGATE and table != "withheld" and "window" in spec.options:
         for wid in ctx.windows(options.get("window")):
             result.withheld += [w for w in _tables.withheld(ctx, window=wid).to_pylist()
                                 if not options.get("dimension") or w["dimension"] in (options["dimension"], "organization")]
