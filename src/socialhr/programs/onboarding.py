@@ -103,7 +103,9 @@ def compute(ws: Any, pop: Population | None = None) -> tuple[list[dict[str, Any]
     starts = tie_starts(ws, hire, observed, min_interactions=min_interactions)
 
     record = {r[0]: r[1:] for r in db.execute("SELECT person, team, level, manager FROM people").fetchall()}
-    community = {str(p): int(c) for p, c in zip(pop.person, pop.community)}
+    # Everyone's community in the latest window, those who left during it too (the population has only those employed).
+    community = dict(db.execute("SELECT person, community FROM person_metrics WHERE window_id = ? AND community IS NOT NULL",
+                                [pop.window_id]).fetchall())
     rows: list[dict[str, Any]] = []
     values: dict[str, dict[int, dict[str, int]]] = {}
     for p in sorted(hire):
@@ -228,7 +230,10 @@ def tie_starts(ws: Any, hire: dict[str, dt.date], observed: dict[str, int], *,
     last = {p: h + dt.timedelta(days=7 * observed[p] - 1) for p, h in hire.items() if observed[p] > 0}
     if not last:
         return {}
-    db = ws.db
+    # A connection of its own: Ibis changes the settings of the connection it is given (it turns off DuckDB's
+    # scans of Python variables, which the importers use), and what is registered here stays here.
+    db = ws.db.cursor()
+    db.execute("SET TimeZone = 'UTC'")  # (days are UTC days, as the analysis counts them)
     people = pa.table({"person": pa.array(list(last), pa.string()),
                        "hire_date": pa.array([hire[p] for p in last], pa.date32()),
                        "last_day": pa.array(list(last.values()), pa.date32())})
@@ -253,25 +258,22 @@ def tie_starts(ws: Any, hire: dict[str, dt.date], observed: dict[str, int], *,
                               windows_table(days), min_interactions=1)
         edges = con.to_pyarrow(expr.filter(expr.channel == ALL_CHANNELS).select("window_id", "source", "target", "interactions"))
         db.register("_onboarding_days", edges)
-        try:
-            found = db.execute(
-                """WITH d AS (SELECT CAST(window_id AS DATE) AS day, source, target, interactions FROM _onboarding_days),
-                directed AS (
-                    SELECT j.person AS joiner, d.target AS partner, true AS outgoing, d.day, d.interactions, j.hire_date, j.last_day
-                    FROM d JOIN _onboarding_joiners j ON d.source = j.person
-                    UNION ALL
-                    SELECT j.person, d.source, false, d.day, d.interactions, j.hire_date, j.last_day
-                    FROM d JOIN _onboarding_joiners j ON d.target = j.person),
-                so_far AS (
-                    SELECT joiner, partner, day,
-                           sum(interactions) OVER (PARTITION BY joiner, partner, outgoing ORDER BY day) AS n
-                    FROM directed WHERE day BETWEEN hire_date AND last_day)
-                SELECT joiner, partner, min(day) FROM so_far WHERE n >= ? GROUP BY joiner, partner ORDER BY joiner, partner""",
-                [min_interactions]).fetchall()
-        finally:
-            db.unregister("_onboarding_days")
+        found = db.execute(
+            """WITH d AS (SELECT CAST(window_id AS DATE) AS day, source, target, interactions FROM _onboarding_days),
+            directed AS (
+                SELECT j.person AS joiner, d.target AS partner, true AS outgoing, d.day, d.interactions, j.hire_date, j.last_day
+                FROM d JOIN _onboarding_joiners j ON d.source = j.person
+                UNION ALL
+                SELECT j.person, d.source, false, d.day, d.interactions, j.hire_date, j.last_day
+                FROM d JOIN _onboarding_joiners j ON d.target = j.person),
+            so_far AS (
+                SELECT joiner, partner, day,
+                       sum(interactions) OVER (PARTITION BY joiner, partner, outgoing ORDER BY day) AS n
+                FROM directed WHERE day BETWEEN hire_date AND last_day)
+            SELECT joiner, partner, min(day) FROM so_far WHERE n >= ? GROUP BY joiner, partner ORDER BY joiner, partner""",
+            [min_interactions]).fetchall()
     finally:
-        db.unregister("_onboarding_joiners")
+        db.close()
     out: dict[str, tuple[list[str], list[dt.date]]] = {}
     for joiner, partner, day in found:
         partners, started = out.setdefault(joiner, ([], []))
