@@ -86,6 +86,10 @@ def onboarding(
         print(json.dumps({"summary": summary, "benchmark": benchmark}, default=str, indent=1))
         return
     cohorts = summary["cohorts"]
+    if not summary["joiners"]:
+        console.print(f"No one employed on {summary['as_of']} was hired between {summary['first_day']} and then: no joiner "
+                      f"to follow (run {summary['run_id']}).", highlight=False)
+        return
     console.print(f"Onboarding integration of {summary['joiners']:,} joiners hired {summary['first_day']} to {summary['as_of']} "
                   f"(cohorts by hire month: {', '.join(cohorts) or 'none'}); run {summary['run_id']}.", highlight=False)
     if summary["joiners"] > summary["measured"]:

@@ -97,6 +97,8 @@ def _by_joiner(rows):
 def test_weekly_figures_match_a_count_from_the_interactions(org_ws):
     rows, _, summary = onboarding.compute(org_ws)
     assert summary["joiners"] >= 20 and summary["cohorts"] == ["2026-07", "2026-08", "2026-09"]
+    # No senior_level set: the most senior third of the org chart's eight ranks (IC1 and IC3 rank equal, as IC4 and IC5).
+    assert summary["senior_levels"] == ["D1", "VP", "CEO"]
     by = _by_joiner(rows)
     community = _latest_communities(org_ws)
     # A few joiners: the earliest, the latest measured, and two between.
