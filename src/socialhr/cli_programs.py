@@ -65,6 +65,66 @@ def intros(
     console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
 
 
+def match(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    size: int = typer.Option(2, help="People per group (2: pairs). When the count does not divide, some groups get one more."),
+    opt_in: Optional[Path] = typer.Option(None, "--opt-in", help="A file (CSV, ...) with a column employee_id or person: the people taking part (default: everyone employed)."),
+    mode: str = typer.Option("any", help="in-person: groups share a location; virtual: groups within match_max_hours_apart hours of time zone; "
+                             "any: virtual, in person when the group shares a location."),
+    seed: int = typer.Option(0, help="Random seed: the same seed on the same data matches the same groups."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write the round's groups to (.csv, .parquet, .json, .jsonl)."),
+    identified: bool = typer.Option(False, help="Add employee ids from the vault (an admin's file, to tell people whom they meet)."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    mark: Optional[list[str]] = typer.Option(None, "--mark", metavar="PERSON,STATUS",
+                                             help="Record what became of a person's group: proposed, met or skipped (repeatable; employee id or pseudonym)."),
+    mark_file: Optional[Path] = typer.Option(None, "--mark-file", help="A CSV with columns person, status (e.g. the round's file, edited) to record statuses from."),
+    run: Optional[int] = typer.Option(None, help="--mark, --mark-file: the round the groups came from (default: the latest)."),
+) -> None:
+    """Match people across teams, in pairs or small groups, for a coffee or a call (Zappos: time with colleagues outside your team)."""
+    from .export import _check_output, export_table
+    from .programs import matching
+
+    if mark or mark_file:
+        with _open(workspace) as ws:
+            changes = []
+            for item in mark or []:
+                parts = [p.strip() for p in item.split(",")]
+                if len(parts) != 2:
+                    raise InputError(f"--mark expects PERSON,STATUS, got {item!r}", hint="For example: --mark 'e1042,met'.")
+                changes.append((_person_pseudonym(ws, parts[0]), parts[1]))
+            source = "--mark"
+            if mark_file:
+                changes += matching.read_marks(ws, mark_file)
+                source = str(mark_file)
+            changed = matching.mark(ws, changes, run_id=run, source=source)
+        console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
+        return
+    if output is not None:
+        _check_output(output, force=force)
+    with _open(workspace) as ws, _progress("Matching") as bar:
+        task = bar.add_task("Matching", total=None)
+        summary = matching.propose(ws, size=size, mode=mode, opt_in=opt_in, seed=seed,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        written = export_table(ws, "matches", output, identified=identified, force=force, run=summary["run_id"]) if output else None
+        repeat = ws.settings["match_repeat_rounds"]
+    sizes = ", ".join(f"{n:,} of {s} people" for s, n in sorted(summary["group_sizes"].items()))
+    console.print(f"Matched {summary['matched']:,} of {summary['people']:,} people in {summary['groups']:,} groups ({sizes or 'none'}); "
+                  f"round {summary['run_id']}. {summary['untied_pair_share']:.0%} of pairs not yet connected, "
+                  f"{summary['cross_community_pair_share']:.0%} across communities; no team twice in a group, "
+                  f"no pair from the last {repeat} rounds.", highlight=False)
+    if summary["unmatched"]:
+        why = f" ({summary['no_location']:,} with no location)" if summary["no_location"] else ""
+        console.print(f"  {summary['unmatched']:,} people fit no group{why}: too few others of their location or time zone, "
+                      "or only their own team and recent partners left.", highlight=False)
+    if summary["time_zone_unknown"]:
+        console.print(f"  {summary['time_zone_unknown']:,} people's time zone is unknown, so it did not limit their group: declare a "
+                      "time_zone roster attribute, or set location_time_zones (docs/programs.md#cross-team-matching).", highlight=False)
+    if written is not None:
+        console.print(f"Wrote {written:,} rows to {output}{' (identified)' if identified else ' (pseudonymised)'}.", highlight=False)
+    else:
+        console.print(f"Read it with: socialhr export {workspace} matches -o matches.csv", highlight=False)
+
+
 def onboarding(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary and the benchmark as JSON."),
@@ -132,5 +192,5 @@ def onboarding(
 
 def register(app: typer.Typer) -> None:
     """Add the programs' commands to ``app``."""
-    for command in (intros, onboarding):
+    for command in (intros, match, onboarding):
         app.command()(friendly(command))

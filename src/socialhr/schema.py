@@ -397,6 +397,20 @@ _V9 = [
         status VARCHAR NOT NULL,
         changed_at TIMESTAMPTZ NOT NULL
     )""",
+    # Cross-team matching: one row per member of each group of a round; reasons
+    # hold what the group brings that member, as codes (communities,
+    # departments, how many already tied, location or hours apart) that are
+    # put into words when read. mode: in-person | virtual.
+    """CREATE TABLE match_groups (
+        run_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        person VARCHAR NOT NULL,
+        mode VARCHAR NOT NULL,
+        reasons JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        status_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (run_id, person)
+    )""",
     # Onboarding integration: each joiner's network by week since their start
     # (figures by the end of the week), and the benchmark each hire-month
     # cohort is compared with (quartiles among earlier joiners; ``joiners`` is

@@ -41,6 +41,35 @@ def _introductions(ctx: Any, *, run: int | None = None) -> Query:
     )
 
 
+# -- cross-team matching (socialhr.programs.matching) ----------------------------------------------------------------
+
+def _match_reason_words(ws: Any) -> Callable[[pa.RecordBatch], pa.RecordBatch]:
+    from ..programs.matching import reason_text as match_reason_text
+
+    def prepare(batch: pa.RecordBatch) -> pa.RecordBatch:
+        words = pa.array([match_reason_text(r) for r in batch.column("reasons").to_pylist()], pa.string())
+        return batch.add_column(batch.schema.get_field_index("mode") + 1, "reason", words)
+
+    return prepare
+
+
+@result_table("matches", help="Cross-team matching: the groups of a round (latest; --run N for another), one row per member, "
+              "with what the group brings them and its status.", level=PERSON,
+              person_columns={"person": "employee_id"}, own_columns=("person",), prepare=_match_reason_words)
+def _matches(ctx: Any, *, run: int | None = None) -> Query:
+    from ..programs.matching import PROGRAM as MATCHES
+
+    run_id = runs.check_run(ctx.ws.db, MATCHES, run)
+    # An employee reads their own groups: every member of a group they are in.
+    own, params = ctx.own(("person",), alias="mine.")
+    mine = f"AND group_id IN (SELECT mine.group_id FROM match_groups mine WHERE mine.run_id = ? AND {own})" if own else ""
+    return Query(
+        "SELECT group_id, person, mode, status, status_at, run_id, CAST(reasons AS VARCHAR) AS reasons "
+        f"FROM match_groups WHERE run_id = ? {mine} ORDER BY group_id, person",
+        (run_id, *((run_id, *params) if own else ())),
+    )
+
+
 # -- onboarding integration (socialhr.programs.onboarding) --------------------
 
 def _onboarding_run(ctx: Any, run: int | None) -> int:
