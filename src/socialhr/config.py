@@ -73,6 +73,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("match_max_hours_apart", 3.0, "Matching: members of a virtual group are at most this many hours apart in time zone.", float),
         Setting("location_time_zones", [], "Matching: the time zone of each roster location the zone cannot be told from, as LOCATION=ZONE, "
                 "e.g. [\"Bengaluru=Asia/Kolkata\", \"Remote US=UTC-5\"] (a city location such as London or New York needs none).", list),
+        # Insights (docs/insights.md)
+        Setting("ghost_town_decline", 0.5, "Adoption: a space whose people posting in the last 28 days fell by at least this share is declining (a ghost town with too few creators).", float),
+        Setting("ghost_town_min_creators", 3, "Adoption: a declining space with fewer people starting threads in the last 28 days than this is a ghost town.", int),
     ]
 }
 

@@ -444,6 +444,18 @@ _V9 = [
         communities_q1 DOUBLE, communities_median DOUBLE, communities_q3 DOUBLE,
         PRIMARY KEY (run_id, cohort, week)
     )""",
+    # HR's targets for social capital (socialhr.insights.targets): a scope, a metric, a value and a due date.
+    """CREATE TABLE targets (
+        target_id INTEGER PRIMARY KEY,
+        dimension VARCHAR,
+        "group" VARCHAR,
+        metric VARCHAR NOT NULL,
+        op VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        due DATE NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR
+    )""",
 ]
 
 # Versions a workspace can be read without, read-only: they replace views, or

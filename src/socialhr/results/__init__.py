@@ -37,6 +37,7 @@ from ..errors import PrivacyError, VaultError
 from ..lists import values as list_values
 from ..lists import with_values
 from ..recovery import people_missing_from_vault
+from . import insights as _insights  # noqa: F401  (registers the insights' tables)
 from . import programs as _programs  # noqa: F401  (registers the programs' tables)
 from . import tables as _tables  # noqa: F401  (registers the tables)
 from .aggregates import Aggregates
@@ -144,9 +145,7 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
         schema = finish(pa.RecordBatch.from_pylist([], schema=data.schema)).schema
         batches = (finish(b) for b in data.to_batches(BATCH_ROWS) if b.num_rows)
     result = Result(table, schema, batches, viewer)
-    # (What the network's disclosure rules withheld goes with the tables of its windows; a program's aggregate
-    # table says in its own rows what it withheld.)
-    if spec.level == AGGREGATE and table != "withheld" and "window" in spec.options:
+    if spec.level == AGGREGATE and spec.reports_withheld and table != "withheld":
         for wid in ctx.windows(options.get("window")):
             result.withheld += [w for w in _tables.withheld(ctx, window=wid).to_pylist()
                                 if not options.get("dimension") or w["dimension"] in (options["dimension"], "organization")]

@@ -150,7 +150,7 @@ def _benchmark_schema() -> pa.Schema:
 
 @result_table("onboarding_benchmark", help="What each hire-month cohort of joiners is compared with, by week since start: "
               "quartiles of earlier joiners' ties, ties outside their team, to senior colleagues and communities; too few withheld.",
-              level=AGGREGATE)
+              level=AGGREGATE, reports_withheld=False)
 def _onboarding_benchmark(ctx: Any, *, run: int | None = None) -> pa.Table:
     run_id = _onboarding_run(ctx, run)
     cursor = ctx.ws.db.execute("SELECT * FROM onboarding_benchmark WHERE run_id = ? ORDER BY cohort, week", [run_id])
