@@ -21,7 +21,7 @@ Rows stream in Arrow batches, so a table of any size reads in flat memory.
 >>> read(ws, "person_metrics", viewer=Viewer.leader())  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-socialhr.errors.PrivacyError: a leader cannot read 'person_metrics': it holds one row per person. Leaders read aggregates: group_matrix, group_metrics, ..., withheld
+socialhr.errors.PrivacyError: a leader cannot read 'person_metrics': it holds one row per person. Leaders read aggregates: ..., group_metrics, ..., withheld
 >>> ws.close()
 """
 
