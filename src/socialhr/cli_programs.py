@@ -125,7 +125,72 @@ def match(
         console.print(f"Read it with: socialhr export {workspace} matches -o matches.csv", highlight=False)
 
 
+def onboarding(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary and the benchmark as JSON."),
+) -> None:
+    """Follow every new joiner's network week by week against earlier joiners; flag who is not yet integrating at weeks 4, 8 and 12."""
+    import json
+
+    from rich.table import Table
+
+    from .programs import onboarding as programs_onboarding
+    from .results import read
+
+    with _open(workspace) as ws:
+        with _progress("Measuring onboarding") as bar:
+            task = bar.add_task("Measuring onboarding", total=None)
+            summary = programs_onboarding.measure(ws, progress=lambda message: bar.update(task, description=message))
+        benchmark = read(ws, "onboarding_benchmark", run=summary["run_id"]).to_arrow().to_pylist()
+    if as_json:
+        print(json.dumps({"summary": summary, "benchmark": benchmark}, default=str, indent=1))
+        return
+    cohorts = summary["cohorts"]
+    if not summary["joiners"]:
+        console.print(f"No one employed on {summary['as_of']} was hired between {summary['first_day']} and then: no joiner "
+                      f"to follow (run {summary['run_id']}).", highlight=False)
+        return
+    console.print(f"Onboarding integration of {summary['joiners']:,} joiners hired {summary['first_day']} to {summary['as_of']} "
+                  f"(cohorts by hire month: {', '.join(cohorts) or 'none'}); run {summary['run_id']}.", highlight=False)
+    if summary["joiners"] > summary["measured"]:
+        console.print(f"  {summary['joiners'] - summary['measured']:,} started less than a week before the end of the data: "
+                      "not measured yet.", highlight=False)
+    n = summary["tie_min_interactions"]
+    how = "anyone they interacted with" if n == 1 else f"anyone with {n} interactions in one direction"
+    console.print(f"  ties: {how}, either way, on any channel; outside their team: not in their roster team; senior: "
+                  f"{', '.join(summary['senior_levels']) or 'no level'} (setting senior_level).", highlight=False)
+    console.print(f"Not yet integrating (ties below the 25th percentile of earlier joiners, at least "
+                  f"{summary['min_group_size']} of them, at the same week):", highlight=False)
+    for week, c in summary["checkpoints"].items():
+        said = f"{c['flagged']:,} of {c['compared']:,} joiners compared" if c["compared"] else "no joiner compared yet"
+        console.print(f"  week {week:>2}: {said}", highlight=False)
+    if summary["flagged_joiners"]:
+        console.print(f"  Who, for their managers and HR: socialhr export {workspace} onboarding -o onboarding.csv "
+                      "(column flag; --identified adds employee ids).", highlight=False)
+    latest = [b for b in benchmark if cohorts and b["cohort"] == cohorts[-1]]
+    if not latest:
+        console.print("No benchmark yet: every joiner is in the first cohort (hire month) of the data.", highlight=False)
+        return
+    t = Table(title=f"Benchmark of the {cohorts[-1]} cohort: joiners hired before {cohorts[-1]}-01, by week since start",
+              title_justify="left")
+    for name in ("week", "joiners", "ties (q1 / median / q3)", "outside team", "senior", "communities"):
+        t.add_column(name, justify="left" if name.startswith("ties") else "right")
+
+    def q(b: dict, m: str) -> str:
+        return " / ".join(f"{b[f'{m}_{k}']:g}" for k in ("q1", "median", "q3"))
+
+    for b in latest:
+        if b["withheld"]:
+            t.add_row(str(b["week"]), f"{b['joiners']:,}", "withheld", "", "", "")
+        else:
+            t.add_row(str(b["week"]), f"{b['joiners']:,}", q(b, "ties"), f"{b['ties_outside_team_median']:g}",
+                      f"{b['ties_senior_median']:g}", f"{b['communities_median']:g}")
+    t.caption = ("medians beside the ties' quartiles; withheld: fewer earlier joiners than the minimum group size, or too few "
+                 f"more than another benchmark shown (socialhr export {workspace} onboarding_benchmark -o FILE says why)")
+    console.print(t)
+
+
 def register(app: typer.Typer) -> None:
     """Add the programs' commands to ``app``."""
-    for command in (intros, match):
+    for command in (intros, match, onboarding):
         app.command()(friendly(command))

@@ -411,6 +411,39 @@ _V9 = [
         status_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (run_id, person)
     )""",
+    # Onboarding integration: each joiner's network by week since their start
+    # (figures by the end of the week), and the benchmark each hire-month
+    # cohort is compared with (quartiles among earlier joiners; ``joiners`` is
+    # how many, so that the read path withholds small ones).
+    """CREATE TABLE onboarding_weeks (
+        run_id INTEGER NOT NULL,
+        joiner VARCHAR NOT NULL,
+        manager VARCHAR,
+        cohort VARCHAR NOT NULL,
+        hire_date DATE NOT NULL,
+        week INTEGER NOT NULL,
+        week_end DATE NOT NULL,
+        ties INTEGER NOT NULL,
+        ties_outside_team INTEGER NOT NULL,
+        ties_senior INTEGER NOT NULL,
+        communities INTEGER NOT NULL,
+        new_ties INTEGER NOT NULL,
+        benchmark_joiners INTEGER NOT NULL,
+        below_q1 BOOLEAN,
+        flag VARCHAR,
+        PRIMARY KEY (run_id, joiner, week)
+    )""",
+    """CREATE TABLE onboarding_benchmark (
+        run_id INTEGER NOT NULL,
+        cohort VARCHAR NOT NULL,
+        week INTEGER NOT NULL,
+        joiners INTEGER NOT NULL,
+        ties_q1 DOUBLE, ties_median DOUBLE, ties_q3 DOUBLE,
+        ties_outside_team_q1 DOUBLE, ties_outside_team_median DOUBLE, ties_outside_team_q3 DOUBLE,
+        ties_senior_q1 DOUBLE, ties_senior_median DOUBLE, ties_senior_q3 DOUBLE,
+        communities_q1 DOUBLE, communities_median DOUBLE, communities_q3 DOUBLE,
+        PRIMARY KEY (run_id, cohort, week)
+    )""",
     # HR's targets for social capital (socialhr.insights.targets): a scope, a metric, a value and a due date.
     """CREATE TABLE targets (
         target_id INTEGER PRIMARY KEY,
