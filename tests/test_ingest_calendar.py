@@ -157,18 +157,18 @@ def _readings(path):
     def dump(records, fields):
         return [tuple(repr(getattr(r, f)) for f in fields) for r in records]
 
-    light_fields = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "uid")
+    light_fields = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "rid_future", "uid")
     full_fields = tuple(f for f in cal._Rec.__slots__ if f != "stamp")
     try:
         ref = cal._Source(path, None, lambda: open(path, "rb"))
         ref.parse_whole()
-        reference = (dump(ref.legacy, light_fields), dump(ref.legacy, full_fields))
+        reference = (dump(ref.legacy, light_fields), dump(ref.legacy, full_fields), ref.wr_timezone)
     except InputError as e:
         reference = str(e)
     zones = cal._Zones()
     src = cal._Source(path, None, lambda: open(path, "rb"))
     try:
-        streamed = (dump(src.records(True, zones), light_fields), dump(src.records(False, zones), full_fields))
+        streamed = (dump(src.records(True, zones), light_fields), dump(src.records(False, zones), full_fields), src.wr_timezone)
     except cal._Odd:
         return None, reference  # handed to icalendar whole
     except InputError as e:
@@ -199,10 +199,14 @@ _EVENT_LINES = [
     "EXDATE:20261008T100000Z", "EXDATE;TZID=Europe/London:20261014T100000,20261015T100000", "EXDATE:bad", "EXDATE:",
     "RDATE:20261020T100000Z,20261021T100000Z", "RDATE;VALUE=DATE:20261020", "RDATE;VALUE=PERIOD:20261020T100000Z/PT1H", "RDATE:",
     "RECURRENCE-ID:20261008T100000Z", "RECURRENCE-ID;TZID=Europe/London:20261021T100000", "RECURRENCE-ID:junk",
+    "RECURRENCE-ID;RANGE=THISANDFUTURE:20261008T100000Z", 'RECURRENCE-ID;RANGE="thisandfuture";TZID=Europe/London:20261021T100000',
+    "RDATE;TZID=Europe/London;VALUE=PERIOD:20261020T100000/20261020T113000,20261027T100000/PT45M",
+    "RDATE;VALUE=PERIOD:20261020/20261021", "RDATE;VALUE=PERIOD:20261020T100000Z/20261020", "EXDATE;VALUE=DATE:20261014",
+    "X-WR-TIMEZONE:Europe/Berlin",
     "SUMMARY:Weekly\\, with a comma", "DESCRIPTION;ALTREP=\"cid:x\":y", "X-JUNK;X=\"a;b:c\":d", "NOT A PROPERTY", "X_Y:z",
     "BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:-PT15M\r\nEND:VALARM", "BEGIN:VALARM\r\nTRIGGER:junk\r\nEND:VALARM",
 ]
-_CALENDAR_LINES = ["X-WR-CALNAME:team", "METHOD:PUBLISH", "X-BROKEN", "BEGIN:VTIMEZONE\r\nTZID:Custom/Zone\r\nBEGIN:STANDARD\r\n"
+_CALENDAR_LINES = ["X-WR-CALNAME:team", "X-WR-TIMEZONE:Europe/Berlin", "METHOD:PUBLISH", "X-BROKEN", "BEGIN:VTIMEZONE\r\nTZID:Custom/Zone\r\nBEGIN:STANDARD\r\n"
                    "DTSTART:16011028T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0000\r\nEND:STANDARD\r\nEND:VTIMEZONE",
                    "BEGIN:VTODO\r\nUID:t\r\nEND:VTODO", "DTSTAMP:bad"]
 
@@ -230,6 +234,110 @@ def test_streaming_reader_reads_what_icalendar_reads(tmp_path_factory, events, h
 
 def test_plain_exports_are_streamed(data, tmp_path):
     """The samples (Outlook with VTIMEZONE, Google) are read by the streaming reader, not handed to icalendar."""
-    for path in [data / "calendar" / "outlook.ics", *sorted((data / "calendar" / "google").glob("*.ics"))]:
+    for path in [data / "calendar" / "outlook.ics", *sorted((data / "calendar" / "google").glob("*.ics")),
+                 *sorted((data / "calendar" / "recurrence").glob("*.ics"))]:
         streamed, reference = _readings(path)
         assert streamed is not None and streamed == reference
+
+
+# -- every recurrence form of RFC 5545 (issue 15): samples in tests/data/calendar/recurrence ----------------------
+
+def meetings(ws, result):
+    """(start, duration, sender, recipients) of what one import stored."""
+    return [(t, d, s, r) for t, _k, s, r, _w, d, _c in batch_rows(ws, result.batch_id)]
+
+
+def test_rdate_without_rrule_adds_occurrences(rostered, data):
+    p = rostered.pseudonymiser
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "rdate_only.ics")
+    ada, alan = p.person("E001"), p.person("E002")
+    # DTSTART is the first occurrence, each RDATE one more, with the event's duration
+    assert meetings(rostered, result) == [(utc(2013, m, d, 19), 60.0, ada, [alan])
+                                          for m, d in ((8, 3), (8, 31), (10, 5), (11, 2))]
+    assert result.skipped == {}
+
+
+def test_rdate_periods_add_occurrences_with_their_own_duration(rostered, data):
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "rdate_period.ics")
+    stored = [(t, d) for t, d, _s, _r in meetings(rostered, result)]
+    assert stored == [
+        (utc(2024, 9, 2, 8), 30.0),     # review: RRULE, 09:00 London summer time
+        (utc(2024, 9, 6, 12), 60.0),    # workshop: DTSTART
+        (utc(2024, 9, 9, 8), 90.0),     # review: an RRULE occurrence that an RDATE period lengthens (once, 1 h 30)
+        (utc(2024, 9, 13, 12), 120.0),  # workshop: PERIOD start/PT2H, no RRULE
+        (utc(2024, 9, 16, 8), 30.0),    # review: RRULE
+        (utc(2024, 9, 20, 12), 180.0),  # workshop: PERIOD start/end
+        (utc(2024, 9, 27, 13), 45.0),   # review: PERIOD with TZID
+    ]
+
+
+def test_this_and_future_override_moves_every_later_occurrence(rostered, data):
+    p = rostered.pseudonymiser
+    katherine, hedy, ada = p.person("E006"), p.person("E008"), p.person("E001")
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "this_and_future.ics")
+    both = sorted([hedy, ada])
+    # Tuesdays 10:00 Paris; from 20 Oct on: Wednesdays 14:00, 90 minutes, with Ada (Paris leaves summer time on 25 Oct)
+    assert [(t, d, s, sorted(r)) for t, d, s, r in meetings(rostered, result)] == [
+        (utc(2026, 10, 6, 8), 60.0, katherine, [hedy]),
+        (utc(2026, 10, 13, 8), 60.0, katherine, [hedy]),
+        (utc(2026, 10, 21, 12), 90.0, katherine, both),   # the override itself
+        (utc(2026, 10, 28, 13), 90.0, katherine, both),
+        (utc(2026, 11, 4, 13), 90.0, katherine, both),
+        (utc(2026, 11, 11, 13), 90.0, katherine, both),
+    ]
+    assert result.notes["occurrences_overridden"] == 1
+
+
+def test_the_period_holds_occurrences_where_the_override_moved_them(rostered, data):
+    # 3 Nov (before the period) moves into it, to 4 Nov; 10 Nov (in it) moves out, to 11 Nov
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "this_and_future.ics",
+                    start="2026-11-04", end="2026-11-10")
+    assert [(t, d) for t, d, *_ in meetings(rostered, result)] == [(utc(2026, 11, 4, 13), 90.0)]
+    assert result.skipped == {"outside_period": 2}  # the override's own meeting (21 Oct), and 11 Nov
+
+
+def test_this_and_future_override_that_cancels_ends_the_series(rostered, data, tmp_path):
+    text = (data / "calendar" / "recurrence" / "this_and_future.ics").read_text()
+    cancelled = tmp_path / "cancelled.ics"
+    cancelled.write_text(text.replace("SEQUENCE:1\n", "SEQUENCE:1\nSTATUS:CANCELLED\n"), newline="")
+    result = ingest(rostered, "calendar", cancelled)
+    assert [t for t, *_ in meetings(rostered, result)] == [utc(2026, 10, 6, 8), utc(2026, 10, 13, 8)]
+    assert result.skipped == {"cancelled": 4}  # the override, and the three occurrences after it
+
+
+def test_dates_in_a_timed_series_and_times_in_an_all_day_one(rostered, data):
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "mixed_dates.ics")
+    # Mondays 15:00 London; EXDATE;VALUE=DATE:20261012 removes that day's meeting; RDATE;VALUE=DATE:20261016 adds an
+    # all-day occurrence (no meeting); the all-day offsite stays all-day whatever its RDATE holds.
+    assert [(t, d) for t, d, *_ in meetings(rostered, result)] == [
+        (utc(2026, 10, 5, 14), 30.0), (utc(2026, 10, 19, 14), 30.0), (utc(2026, 10, 26, 15), 30.0)]
+    assert result.skipped == {"all_day": 2}
+
+
+def test_a_calendar_of_all_day_events_says_so(rostered, data, snap):
+    before = snap(rostered)
+    with pytest.raises(InputError) as excinfo:
+        ingest(rostered, "calendar", data / "calendar" / "recurrence" / "all_day_only.ics")
+    assert str(excinfo.value) == (
+        "all_day_only.ics: only all-day events found (2): absences, holidays and reminders, not meetings. Meetings have "
+        "a start time (DTSTART with a time of day); check that you exported the right calendar.")
+    assert snap(rostered) == before
+
+
+def test_floating_times_take_the_calendars_x_wr_timezone(rostered, data):
+    result = ingest(rostered, "calendar", data / "calendar" / "recurrence" / "x_wr_timezone.ics")
+    # 10:00 floating in a Google calendar whose X-WR-TIMEZONE is Europe/Berlin: 09:00 UTC in November
+    assert [t for t, *_ in meetings(rostered, result)] == [utc(2026, 11, 2, 9), utc(2026, 11, 3, 15), utc(2026, 11, 9, 9)]
+    assert result.notes["naive_timestamps"] == 1
+    assert result.notes["timezone_from_calendar"] == {"Europe/Berlin": 1}
+    assert result.notes["timezone_assumed"] is None  # (the workspace's zone was not needed)
+
+
+def test_an_unknown_x_wr_timezone_falls_back_to_the_workspace_zone(rostered, data, tmp_path):
+    path = tmp_path / "nowhere.ics"
+    path.write_text((data / "calendar" / "recurrence" / "x_wr_timezone.ics").read_text()
+                    .replace("X-WR-TIMEZONE:Europe/Berlin", "X-WR-TIMEZONE:Nowhere/City"), newline="")
+    result = ingest(rostered, "calendar", path)
+    assert [t for t, *_ in meetings(rostered, result)][0] == utc(2026, 11, 2, 10)  # the workspace's zone: UTC
+    assert result.notes["timezone_assumed"] == "UTC"
+    assert result.notes["timezone_from_calendar_unknown"] == ["Nowhere/City"]

@@ -321,6 +321,10 @@ from .cli_programs import register as _register_programs  # noqa: E402
 
 _register_programs(app)
 
+from .cli_insights import register as _register_insights  # noqa: E402
+
+_register_insights(app)
+
 
 def run() -> None:  # pragma: no cover - console entry point
     app()

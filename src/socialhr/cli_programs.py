@@ -65,6 +65,131 @@ def intros(
     console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
 
 
+def match(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    size: int = typer.Option(2, help="People per group (2: pairs). When the count does not divide, some groups get one more."),
+    opt_in: Optional[Path] = typer.Option(None, "--opt-in", help="A file (CSV, ...) with a column employee_id or person: the people taking part (default: everyone employed)."),
+    mode: str = typer.Option("any", help="in-person: groups share a location; virtual: groups within match_max_hours_apart hours of time zone; "
+                             "any: virtual, in person when the group shares a location."),
+    seed: int = typer.Option(0, help="Random seed: the same seed on the same data matches the same groups."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="File to write the round's groups to (.csv, .parquet, .json, .jsonl)."),
+    identified: bool = typer.Option(False, help="Add employee ids from the vault (an admin's file, to tell people whom they meet)."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+    mark: Optional[list[str]] = typer.Option(None, "--mark", metavar="PERSON,STATUS",
+                                             help="Record what became of a person's group: proposed, met or skipped (repeatable; employee id or pseudonym)."),
+    mark_file: Optional[Path] = typer.Option(None, "--mark-file", help="A CSV with columns person, status (e.g. the round's file, edited) to record statuses from."),
+    run: Optional[int] = typer.Option(None, help="--mark, --mark-file: the round the groups came from (default: the latest)."),
+) -> None:
+    """Match people across teams, in pairs or small groups, for a coffee or a call (Zappos: time with colleagues outside your team)."""
+    from .export import _check_output, export_table
+    from .programs import matching
+
+    if mark or mark_file:
+        with _open(workspace) as ws:
+            changes = []
+            for item in mark or []:
+                parts = [p.strip() for p in item.split(",")]
+                if len(parts) != 2:
+                    raise InputError(f"--mark expects PERSON,STATUS, got {item!r}", hint="For example: --mark 'e1042,met'.")
+                changes.append((_person_pseudonym(ws, parts[0]), parts[1]))
+            source = "--mark"
+            if mark_file:
+                changes += matching.read_marks(ws, mark_file)
+                source = str(mark_file)
+            changed = matching.mark(ws, changes, run_id=run, source=source)
+        console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
+        return
+    if output is not None:
+        _check_output(output, force=force)
+    with _open(workspace) as ws, _progress("Matching") as bar:
+        task = bar.add_task("Matching", total=None)
+        summary = matching.propose(ws, size=size, mode=mode, opt_in=opt_in, seed=seed,
+                                   progress=lambda done, total: bar.update(task, completed=done, total=total))
+        written = export_table(ws, "matches", output, identified=identified, force=force, run=summary["run_id"]) if output else None
+        repeat = ws.settings["match_repeat_rounds"]
+    sizes = ", ".join(f"{n:,} of {s} people" for s, n in sorted(summary["group_sizes"].items()))
+    console.print(f"Matched {summary['matched']:,} of {summary['people']:,} people in {summary['groups']:,} groups ({sizes or 'none'}); "
+                  f"round {summary['run_id']}. {summary['untied_pair_share']:.0%} of pairs not yet connected, "
+                  f"{summary['cross_community_pair_share']:.0%} across communities; no team twice in a group, "
+                  f"no pair from the last {repeat} rounds.", highlight=False)
+    if summary["unmatched"]:
+        why = f" ({summary['no_location']:,} with no location)" if summary["no_location"] else ""
+        console.print(f"  {summary['unmatched']:,} people fit no group{why}: too few others of their location or time zone, "
+                      "or only their own team and recent partners left.", highlight=False)
+    if summary["time_zone_unknown"]:
+        console.print(f"  {summary['time_zone_unknown']:,} people's time zone is unknown, so it did not limit their group: declare a "
+                      "time_zone roster attribute, or set location_time_zones (docs/programs.md#cross-team-matching).", highlight=False)
+    if written is not None:
+        console.print(f"Wrote {written:,} rows to {output}{' (identified)' if identified else ' (pseudonymised)'}.", highlight=False)
+    else:
+        console.print(f"Read it with: socialhr export {workspace} matches -o matches.csv", highlight=False)
+
+
+def onboarding(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary and the benchmark as JSON."),
+) -> None:
+    """Follow every new joiner's network week by week against earlier joiners; flag who is not yet integrating at weeks 4, 8 and 12."""
+    import json
+
+    from rich.table import Table
+
+    from .programs import onboarding as programs_onboarding
+    from .results import read
+
+    with _open(workspace) as ws:
+        with _progress("Measuring onboarding") as bar:
+            task = bar.add_task("Measuring onboarding", total=None)
+            summary = programs_onboarding.measure(ws, progress=lambda message: bar.update(task, description=message))
+        benchmark = read(ws, "onboarding_benchmark", run=summary["run_id"]).to_arrow().to_pylist()
+    if as_json:
+        print(json.dumps({"summary": summary, "benchmark": benchmark}, default=str, indent=1))
+        return
+    cohorts = summary["cohorts"]
+    if not summary["joiners"]:
+        console.print(f"No one employed on {summary['as_of']} was hired between {summary['first_day']} and then: no joiner "
+                      f"to follow (run {summary['run_id']}).", highlight=False)
+        return
+    console.print(f"Onboarding integration of {summary['joiners']:,} joiners hired {summary['first_day']} to {summary['as_of']} "
+                  f"(cohorts by hire month: {', '.join(cohorts) or 'none'}); run {summary['run_id']}.", highlight=False)
+    if summary["joiners"] > summary["measured"]:
+        console.print(f"  {summary['joiners'] - summary['measured']:,} started less than a week before the end of the data: "
+                      "not measured yet.", highlight=False)
+    n = summary["tie_min_interactions"]
+    how = "anyone they interacted with" if n == 1 else f"anyone with {n} interactions in one direction"
+    console.print(f"  ties: {how}, either way, on any channel; outside their team: not in their roster team; senior: "
+                  f"{', '.join(summary['senior_levels']) or 'no level'} (setting senior_level).", highlight=False)
+    console.print(f"Not yet integrating (ties below the 25th percentile of earlier joiners, at least "
+                  f"{summary['min_group_size']} of them, at the same week):", highlight=False)
+    for week, c in summary["checkpoints"].items():
+        said = f"{c['flagged']:,} of {c['compared']:,} joiners compared" if c["compared"] else "no joiner compared yet"
+        console.print(f"  week {week:>2}: {said}", highlight=False)
+    if summary["flagged_joiners"]:
+        console.print(f"  Who, for their managers and HR: socialhr export {workspace} onboarding -o onboarding.csv "
+                      "(column flag; --identified adds employee ids).", highlight=False)
+    latest = [b for b in benchmark if cohorts and b["cohort"] == cohorts[-1]]
+    if not latest:
+        console.print("No benchmark yet: every joiner is in the first cohort (hire month) of the data.", highlight=False)
+        return
+    t = Table(title=f"Benchmark of the {cohorts[-1]} cohort: joiners hired before {cohorts[-1]}-01, by week since start",
+              title_justify="left")
+    for name in ("week", "joiners", "ties (q1 / median / q3)", "outside team", "senior", "communities"):
+        t.add_column(name, justify="left" if name.startswith("ties") else "right")
+
+    def q(b: dict, m: str) -> str:
+        return " / ".join(f"{b[f'{m}_{k}']:g}" for k in ("q1", "median", "q3"))
+
+    for b in latest:
+        if b["withheld"]:
+            t.add_row(str(b["week"]), f"{b['joiners']:,}", "withheld", "", "", "")
+        else:
+            t.add_row(str(b["week"]), f"{b['joiners']:,}", q(b, "ties"), f"{b['ties_outside_team_median']:g}",
+                      f"{b['ties_senior_median']:g}", f"{b['communities_median']:g}")
+    t.caption = ("medians beside the ties' quartiles; withheld: fewer earlier joiners than the minimum group size, or too few "
+                 f"more than another benchmark shown (socialhr export {workspace} onboarding_benchmark -o FILE says why)")
+    console.print(t)
+
+
 CONSULT_ACTIONS = ("open", "list", "close", "comments", "link", "report", "text")
 
 
@@ -260,5 +385,5 @@ def referrals(
 
 def register(app: typer.Typer) -> None:
     """Add the programs' commands to ``app``."""
-    for command in (intros, consult, referrals):
+    for command in (intros, match, onboarding, consult, referrals):
         app.command()(friendly(command))

@@ -69,6 +69,13 @@ SETTINGS: dict[str, Setting] = {
         Setting("level_order", [], "Roster levels from most junior to most senior, e.g. [\"IC1\", \"IC2\", \"M1\", \"VP\"]; "
                 "when empty, a level's seniority comes from the org chart (the fewer managers above its people, the more senior).", list),
         Setting("senior_level", "", "Onboarding: the lowest level counted as a senior colleague (empty: the most senior third of the levels).", str),
+        Setting("match_repeat_rounds", 6, "Matching: a pair matched in one of this many latest rounds is not matched again (0: pairs may repeat).", int),
+        Setting("match_max_hours_apart", 3.0, "Matching: members of a virtual group are at most this many hours apart in time zone.", float),
+        Setting("location_time_zones", [], "Matching: the time zone of each roster location the zone cannot be told from, as LOCATION=ZONE, "
+                "e.g. [\"Bengaluru=Asia/Kolkata\", \"Remote US=UTC-5\"] (a city location such as London or New York needs none).", list),
+        # Insights (docs/insights.md)
+        Setting("ghost_town_decline", 0.5, "Adoption: a space whose people posting in the last 28 days fell by at least this share is declining (a ghost town with too few creators).", float),
+        Setting("ghost_town_min_creators", 3, "Adoption: a declining space with fewer people starting threads in the last 28 days than this is a ghost town.", int),
     ]
 }
 
@@ -125,6 +132,18 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
         raise SettingsError(f"{source}: setting 'level_order' names a level twice", hint="List each level once, most junior first.")
     if out["min_group_size"] < 1:
         raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
+    if out["match_repeat_rounds"] < 0:
+        raise SettingsError(f"{source}: setting 'match_repeat_rounds' must be at least 0, got {out['match_repeat_rounds']}",
+                            hint=SETTINGS["match_repeat_rounds"].help)
+    if not 0 <= out["match_max_hours_apart"] <= 12:
+        raise SettingsError(f"{source}: setting 'match_max_hours_apart' must be from 0 to 12, got {out['match_max_hours_apart']}",
+                            hint="Time zones are at most 12 hours apart around the clock.")
+    from .programs.zones import location_zones
+
+    try:
+        location_zones(out["location_time_zones"])
+    except SettingsError as e:
+        raise SettingsError(f"{source}: {e.message}", hint=e.hint) from None
     try:
         ZoneInfo(out["timezone"])
     except (ZoneInfoNotFoundError, ValueError):

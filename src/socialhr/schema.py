@@ -397,6 +397,65 @@ _V9 = [
         status VARCHAR NOT NULL,
         changed_at TIMESTAMPTZ NOT NULL
     )""",
+    # Cross-team matching: one row per member of each group of a round; reasons
+    # hold what the group brings that member, as codes (communities,
+    # departments, how many already tied, location or hours apart) that are
+    # put into words when read. mode: in-person | virtual.
+    """CREATE TABLE match_groups (
+        run_id INTEGER NOT NULL,
+        group_id INTEGER NOT NULL,
+        person VARCHAR NOT NULL,
+        mode VARCHAR NOT NULL,
+        reasons JSON NOT NULL,
+        status VARCHAR NOT NULL,
+        status_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (run_id, person)
+    )""",
+    # Onboarding integration: each joiner's network by week since their start
+    # (figures by the end of the week), and the benchmark each hire-month
+    # cohort is compared with (quartiles among earlier joiners; ``joiners`` is
+    # how many, so that the read path withholds small ones).
+    """CREATE TABLE onboarding_weeks (
+        run_id INTEGER NOT NULL,
+        joiner VARCHAR NOT NULL,
+        manager VARCHAR,
+        cohort VARCHAR NOT NULL,
+        hire_date DATE NOT NULL,
+        week INTEGER NOT NULL,
+        week_end DATE NOT NULL,
+        ties INTEGER NOT NULL,
+        ties_outside_team INTEGER NOT NULL,
+        ties_senior INTEGER NOT NULL,
+        communities INTEGER NOT NULL,
+        new_ties INTEGER NOT NULL,
+        benchmark_joiners INTEGER NOT NULL,
+        below_q1 BOOLEAN,
+        flag VARCHAR,
+        PRIMARY KEY (run_id, joiner, week)
+    )""",
+    """CREATE TABLE onboarding_benchmark (
+        run_id INTEGER NOT NULL,
+        cohort VARCHAR NOT NULL,
+        week INTEGER NOT NULL,
+        joiners INTEGER NOT NULL,
+        ties_q1 DOUBLE, ties_median DOUBLE, ties_q3 DOUBLE,
+        ties_outside_team_q1 DOUBLE, ties_outside_team_median DOUBLE, ties_outside_team_q3 DOUBLE,
+        ties_senior_q1 DOUBLE, ties_senior_median DOUBLE, ties_senior_q3 DOUBLE,
+        communities_q1 DOUBLE, communities_median DOUBLE, communities_q3 DOUBLE,
+        PRIMARY KEY (run_id, cohort, week)
+    )""",
+    # HR's targets for social capital (socialhr.insights.targets): a scope, a metric, a value and a due date.
+    """CREATE TABLE targets (
+        target_id INTEGER PRIMARY KEY,
+        dimension VARCHAR,
+        "group" VARCHAR,
+        metric VARCHAR NOT NULL,
+        op VARCHAR NOT NULL,
+        value DOUBLE NOT NULL,
+        due DATE NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        note VARCHAR
+    )""",
     # Consultations (socialhr.programs.consult): when each was open and to
     # whom. The title and text are free text, kept in the vault folder
     # (consultations.sqlite); here only ids, dates and the audience's roster

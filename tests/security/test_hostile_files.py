@@ -206,7 +206,9 @@ def test_the_occurrence_bound_is_a_setting(tmp_path):
 def test_a_rule_that_never_matches_is_not_searched_past_the_period(rostered, tmp_path):
     never = ["FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",
              "FREQ=MINUTELY;BYMONTH=4;BYMONTHDAY=31", "FREQ=WEEKLY;BYMONTH=6;BYMONTHDAY=31"]
-    path = _ics(tmp_path, ONE_MEETING, *[["DTSTART:20260701T090000Z", f"RRULE:{rule}"] for rule in never])
+    # (DTSTART is always an occurrence, RFC 5545 3.8.5.3: the EXDATE takes it out, so the rules alone are searched)
+    path = _ics(tmp_path, ONE_MEETING, *[["DTSTART:20260701T090000Z", f"RRULE:{rule}", "EXDATE:20260701T090000Z"]
+                                         for rule in never])
     with time_limit():  # before: dateutil searched each rule up to the year 9999 (about 6 s for DAILY, 10 s for MINUTELY)
         result = ingest(rostered, "calendar", path)
     assert (result.rows_read, result.rows_imported) == (5, 1)

@@ -2,7 +2,10 @@
 
 Parsing follows the maintained ``icalendar`` package; recurring series are
 expanded with ``dateutil.rrule`` (RFC 5545 RRULE, RDATE, EXDATE, and
-RECURRENCE-ID overrides).
+RECURRENCE-ID overrides). The occurrences stored equal those of the
+``recurring-ical-events`` package on the icalendar project's test calendars,
+but for the deliberate rules listed in docs/connectors.md#conformance
+(tests/test_ingest_calendar_conformance.py).
 
 Rules (docs/connectors.md):
 
@@ -27,7 +30,15 @@ Rules (docs/connectors.md):
   series is stored as the later export has it (:mod:`.keys`; counted in notes
   as ``occurrences_replaced``). Import a calendar's exports in the order they
   were made;
-* times keep their zone (TZID, UTC); floating times take the workspace's zone;
+* a series' occurrences are DTSTART (always the first), those of its RRULEs and
+  its RDATEs, with or without an RRULE (an RDATE period adds one with its own
+  duration), less its EXDATEs (a DATE there removes that day's occurrences; a
+  DATE in an RDATE of a timed series is an all-day occurrence, no meeting); an
+  override with ``RANGE=THISANDFUTURE`` moves every later occurrence by as much
+  as its own and gives them its duration and participants;
+* times keep their zone (TZID, UTC); floating times take the calendar's
+  ``X-WR-TIMEZONE`` when it names a known zone, else the workspace's (notes:
+  ``timezone_from_calendar``, ``timezone_assumed``);
 * what a file may cost is bounded (docs/connectors.md#bounds): a series
   expanded over more than ``calendar_max_years`` (from its start to the end of
   the period) or repeating more than ``calendar_max_occurrences`` times is
@@ -65,6 +76,7 @@ zones, to-dos) are always checked by ``icalendar``.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import io
 import re
@@ -162,6 +174,7 @@ class _Source:
     def __init__(self, source: Path, member: str | None, open_: Callable[[], Any]):
         self.source, self.member, self.open = source, member, open_
         self.legacy: list[_Rec] | None = None  # the events, when the file is parsed whole by icalendar
+        self.wr_timezone: str | None = None  # the calendar's X-WR-TIMEZONE (RFC 7986 practice), read in the first pass
 
     @property
     def name(self) -> str:
@@ -210,6 +223,11 @@ class _Source:
         except _READ_ERRORS as e:
             raise MemberError(f"cannot read this iCalendar file ({e})", **where,
                               hint="The file may be truncated or damaged; export the calendar again.") from None
+        for cal in cals:  # (the first one, as the streaming reader takes it)
+            zone = cal.get("X-WR-TIMEZONE")
+            zone = zone[0] if isinstance(zone, list) and zone else zone
+            if zone is not None and self.wr_timezone is None:
+                self.wr_timezone = str(zone)
         records = []
         for index, ev in enumerate(ev for cal in cals for ev in cal.walk("VEVENT")):
             rec = _from_event(ev)
@@ -414,6 +432,8 @@ def _scan(f, src: _Source, zones: _Zones, check: bool) -> Iterator[tuple[int, li
         elif zone_block is not None:
             zone_block.append(line)
         else:
+            if name == "X-WR-TIMEZONE" and len(stack) == 1 and src.wr_timezone is None and "\\" not in value:
+                src.wr_timezone = value
             skeleton.append(line)
     if cur is not None:
         # the last line: END:VCALENDAR in a plain file
@@ -437,8 +457,8 @@ def _scan(f, src: _Source, zones: _Zones, check: bool) -> Iterator[tuple[int, li
 class _Rec:
     """What the rules read from one VEVENT (the same whether read by the streaming reader or icalendar)."""
 
-    __slots__ = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "uid", "cancelled",
-                 "end", "dur", "rrules", "rdates", "exdates", "organizer", "attendees")
+    __slots__ = ("line", "index", "has_start", "start", "start_raw", "stamp", "has_rid", "rid", "rid_future", "uid",
+                 "cancelled", "end", "dur", "rrules", "rdates", "exdates", "organizer", "attendees")
 
     def __init__(self):
         self.line = self.index = None
@@ -448,13 +468,14 @@ class _Rec:
         self.stamp = None  # datetime or None
         self.has_rid = False
         self.rid = None  # date or datetime or None
+        self.rid_future = False  # RECURRENCE-ID;RANGE=THISANDFUTURE: the override stands for its occurrence and all later ones
         self.uid: str | None = None  # str(UID) when present
         self.cancelled = False
         self.end = None  # DTEND when a datetime
         self.dur = None  # DURATION when a timedelta
         self.rrules: list[str] | None = None
-        self.rdates: list[dt.datetime] = []
-        self.exdates: list[dt.datetime] = []
+        self.rdates: list[Any] = []  # date, datetime, or a period as (start, timedelta) (_recurrence_value)
+        self.exdates: list[Any] = []  # date or datetime
         self.organizer: str | None = None
         self.attendees: list[tuple[str, str, str, str | None]] = []  # (CUTYPE, ROLE, PARTSTAT, address)
 
@@ -478,6 +499,7 @@ def _from_event(ev) -> _Rec:
         r.has_rid = True
         if isinstance(_dt(rid), dt.date):
             r.rid = rid.dt
+        r.rid_future = str(getattr(rid, "params", {}).get("RANGE", "")).upper() == "THISANDFUTURE"
     uid = ev.get("UID")
     if uid is not None:
         r.uid = str(uid)
@@ -497,8 +519,8 @@ def _from_event(ev) -> _Rec:
             if isinstance(p, str):  # unreadable (vBroken, whose .dts raises): no dates
                 continue
             for x in getattr(p, "dts", None) or []:
-                when = _dt(x)
-                if isinstance(when, dt.datetime):
+                when = _recurrence_value(_dt(x), name == "RDATE")
+                if when is not None:
                     out.append(when)
     r.organizer = _address(ev.get("ORGANIZER"))
     attendees = ev.get("ATTENDEE")
@@ -511,6 +533,22 @@ def _from_event(ev) -> _Rec:
         r.attendees.append((str(params.get("CUTYPE", "INDIVIDUAL")).upper(), str(params.get("ROLE", "REQ-PARTICIPANT")).upper(),
                             str(params.get("PARTSTAT", "NEEDS-ACTION")).upper(), _address(a)))
     return r
+
+
+def _recurrence_value(when: Any, rdate: bool) -> Any:
+    """An RDATE or EXDATE value as the rules use it: a date or date-time, or (RDATE only) a period as
+    (start, duration), its end given as a date-time or a duration (RFC 5545 3.3.9); None for anything else."""
+    if isinstance(when, dt.date):
+        return when
+    if rdate and isinstance(when, tuple) and len(when) == 2 and isinstance(when[0], dt.date):
+        start, end = when
+        if isinstance(end, dt.timedelta):
+            return start, end
+        try:
+            return start, end - start
+        except TypeError:  # an end that cannot be compared with the start: the start alone
+            return start
+    return None
 
 
 _NEEDED = frozenset({"DTSTART", "DTEND", "DURATION", "RECURRENCE-ID", "UID", "STATUS", "RRULE", "RDATE",
@@ -540,7 +578,7 @@ def _param(params: dict[str, str], key: str) -> str | None:
     return v
 
 
-_PARAM_NAMES = frozenset({"VALUE", "TZID", "EMAIL", "CUTYPE", "ROLE", "PARTSTAT"})
+_PARAM_NAMES = frozenset({"VALUE", "TZID", "EMAIL", "CUTYPE", "ROLE", "PARTSTAT", "RANGE"})
 _NO_PARAMS: dict[str, str] = {}
 _PCACHE: dict[str, dict[str, str] | None] = {}
 _MISS = object()
@@ -607,7 +645,11 @@ def _fast_record(props: list, zones: _Zones, light: bool) -> _Rec | None:
                         values = []
                         break
                     values.append(v)
-                (r.rdates if name == "RDATE" else r.exdates).extend(v for v in values if isinstance(v, dt.datetime))
+                rdate = name == "RDATE"
+                for v in values:
+                    v = _recurrence_value(v, rdate)
+                    if v is not None:
+                        (r.rdates if rdate else r.exdates).append(v)
                 continue
             vparam = params.get("VALUE")
             if name in ("UID", "STATUS", "RRULE", "DURATION"):
@@ -644,6 +686,7 @@ def _fast_record(props: list, zones: _Zones, light: bool) -> _Rec | None:
             else:
                 r.has_rid = True
                 r.rid = None if v is _BROKEN else v
+                r.rid_future = (params.get("RANGE") or "").upper() == "THISANDFUTURE"
     except _Fallback:
         return None
     return r
@@ -740,7 +783,15 @@ class _Import:
         self.skip: dict[str, int] = {}
         self.left_out: dict[str, int] = {}
         self.naive = 0
+        self.naive_zones: dict[str, int] = {}  # floating events read in a calendar's X-WR-TIMEZONE, by zone
+        self.zones_of_files: dict[str, Any] = {}  # X-WR-TIMEZONE value -> tzinfo (None: not a known zone)
+        self.all_day_events = 0
         self.overridden = 0
+        # RECURRENCE-ID;RANGE=THISANDFUTURE: per UID, the overrides' original starts and shifts (first pass), what
+        # each override makes of later occurrences (second pass), and the later occurrences of series held for them.
+        self.futures: dict[str, list[tuple[int, int]]] = {}
+        self.future_overrides: dict[str, dict[int, tuple | None]] = {}
+        self.held: list[tuple] = []
         self.seen: set[tuple[str, int]] = set()
         self.repeated: set[int] = set()  # hash() of UIDs on more than one event: only those can be duplicates
 
@@ -755,16 +806,18 @@ class _Import:
         uids = array("q")
         for src in self.sources:
             try:
-                f_lo, f_hi, f_over, f_uids, f_err = self.scan(src)
+                f_lo, f_hi, f_over, f_fut, f_uids, f_err = self.scan(src)
             except _Odd:
                 src.parse_whole()
-                f_lo, f_hi, f_over, f_uids, f_err = self.scan(src)
+                f_lo, f_hi, f_over, f_fut, f_uids, f_err = self.scan(src)
             if f_lo is not None:
                 lo = f_lo if lo is None else min(lo, f_lo)
             if f_hi is not None:
                 hi = f_hi if hi is None else max(hi, f_hi)
             for k, v in f_over.items():
                 overrides.setdefault(k, set()).update(v)
+            for k, v in f_fut.items():
+                self.futures.setdefault(k, []).extend(v)
             uids.extend(f_uids)
             first_error = first_error or f_err
         if first_error is not None:
@@ -772,11 +825,14 @@ class _Import:
         if len(uids):
             values, counts = np.unique(np.frombuffer(uids, dtype=np.int64), return_counts=True)
             self.repeated = set(values[counts > 1].tolist())
+        for v in self.futures.values():
+            v.sort()
         return lo, hi, overrides
 
     def scan(self, src: _Source):
         lo = hi = None
         overrides: dict[str, set[int]] = {}
+        futures: dict[str, list[tuple[int, int]]] = {}
         uids = array("q")
         error = None
         name = src.name
@@ -789,18 +845,30 @@ class _Import:
             if start is not None:
                 lo = start if lo is None or start < lo else lo
                 hi = start if hi is None or start > hi else hi
+            elif rec.has_start and rec.start is not None:
+                self.all_day_events += 1
             if rec.stamp is not None:
-                s = micros(rec.stamp, self.zone)
+                s = micros(rec.stamp, self.zone_of(src))
                 hi = s if hi is None or s > hi else hi
             if rec.rid is not None:
-                overrides.setdefault(rec.uid if rec.uid is not None else "", set()).add(self.us(rec.rid))
+                rid = self.us(rec.rid, self.zone_of(src))
+                overrides.setdefault(rec.uid if rec.uid is not None else "", set()).add(rid)
+                if rec.rid_future:
+                    futures.setdefault(rec.uid if rec.uid is not None else "", []).append(
+                        (rid, start - rid if start is not None else 0))
             uids.append(hash(rec.uid if rec.uid else f"{name}#{rec.index}"))
-        return lo, hi, overrides, uids, error
+        return lo, hi, overrides, futures, uids, error
 
     def run(self) -> None:
         lo, hi, overrides = self.first_pass()
         if lo is None:
-            raise InputError("no events with a start time found", file=self.sources[0].source if self.sources else None,
+            where = self.sources[0].source if self.sources else None
+            if self.all_day_events:
+                raise InputError(f"only all-day events found ({self.all_day_events:,}): absences, holidays and reminders, "
+                                 "not meetings", file=where,
+                                 hint="Meetings have a start time (DTSTART with a time of day); check that you exported "
+                                      "the right calendar.")
+            raise InputError("no events with a start time found", file=where,
                              hint="The calendar holds no meetings (VEVENT with DTSTART); check that you exported the right calendar.")
         lo = self.lo if self.lo is not None else lo
         hi = self.hi if self.hi is not None else hi + 1
@@ -812,6 +880,7 @@ class _Import:
                 self.event(src, rec, overrides)
             if self.progress:
                 self.progress(read, None)
+        self.store_held()
         stored = self.sink.finish()
         replaced = self.sink.replace_earlier(*self.period)
         for reason, n in self.skip.items():
@@ -830,15 +899,33 @@ class _Import:
             "occurrences_overridden": self.overridden,
             "period": [_utc(lo // 1_000_000 * 1_000_000).isoformat(), _utc(hi // 1_000_000 * 1_000_000).isoformat()],
             "naive_timestamps": self.naive,
-            "timezone_assumed": self.ws.settings["timezone"] if self.naive else None,
+            "timezone_assumed": self.ws.settings["timezone"] if self.naive > sum(self.naive_zones.values()) else None,
+            "timezone_from_calendar": dict(self.naive_zones),
+            "timezone_from_calendar_unknown": sorted(k for k, v in self.zones_of_files.items() if v is None),
             "files": len(self.sources),
         })
 
     # -- helpers -------------------------------------------------------------
-    def us(self, value: dt.date) -> int:
+    def us(self, value: dt.date, zone=None) -> int:
         if not isinstance(value, dt.datetime):
             value = dt.datetime(value.year, value.month, value.day)
-        return micros(value, self.zone)
+        return micros(value, zone or self.zone)
+
+    def zone_of(self, src: _Source):
+        """The zone of the file's floating times: its calendar's X-WR-TIMEZONE (RFC 7986 practice, Google and
+        Apple write it) when that names a known zone, else the workspace's."""
+        name = src.wr_timezone
+        if name is None:
+            return self.zone
+        try:
+            tz = self.zones_of_files[name]
+        except KeyError:
+            try:
+                tz = tzp.timezone(name.strip())
+            except Exception:  # (the providers raise their own errors for names they cannot read)
+                tz = None
+            self.zones_of_files[name] = tz
+        return tz or self.zone
 
     def start_of(self, src: _Source, rec: _Rec) -> int | None:
         if not rec.has_start:
@@ -849,7 +936,7 @@ class _Import:
                             "Use the iCalendar form, e.g. 20260701T090000Z or DTSTART;TZID=Europe/Paris:20260701T090000.")
         if not isinstance(value, dt.datetime):
             return None
-        return self.us(value)
+        return self.us(value, self.zone_of(src))
 
     def people(self, rec: _Rec) -> tuple[str | None, list[str]]:
         """(organizer address, accepted attendees' addresses); others counted in left_out."""
@@ -880,30 +967,51 @@ class _Import:
             return
         start = rec.start
         self.start_of(src, rec)  # raises on a broken value
+        uid = rec.uid if rec.uid else f"{src.name}#{rec.index}"
+        future = rec.rid_future and rec.rid is not None and uid in self.futures
         if not isinstance(start, dt.datetime):
             self.count("all_day")
+            if future:  # an all-day override of "this and future" occurrences: they are no meetings either
+                self.future_overrides.setdefault(uid, {})[self.us(rec.rid, self.zone_of(src))] = None
             return
+        zone = self.zone_of(src)
         if rec.cancelled:
             self.count("cancelled")
+            if future:  # cancels this and every later occurrence
+                self.future_overrides.setdefault(uid, {})[self.us(rec.rid, zone)] = None
             return
-        uid = rec.uid if rec.uid else f"{src.name}#{rec.index}"
         duration = _duration(rec, start)
-        recurring = rec.rrules is not None and not rec.has_rid
+        recurring = (rec.rrules is not None or bool(rec.rdates)) and not rec.has_rid
+        durations = None
         if recurring:
-            occurrences = self.expand(src, rec, start, overrides.get(uid, set()))
+            occurrences, durations, held = self.expand(src, rec, start, overrides.get(uid, set()), zone,
+                                                       self.futures.get(uid))
         else:
-            occurrences = [self.us(start)]
+            occurrences, held = [self.us(start, zone)], None
         # The occurrence an override stands for: its RECURRENCE-ID (an expanded one is its own start).
-        replaces = self.us(rec.rid) if rec.has_rid and rec.rid is not None else None
+        replaces = self.us(rec.rid, zone) if rec.has_rid and rec.rid is not None else None
         if start.tzinfo is None:
             self.naive += 1
+            if zone is not self.zone:
+                self.naive_zones[src.wr_timezone] = self.naive_zones.get(src.wr_timezone, 0) + 1
         organizer, accepted = self.people(rec)
         resolve = self.resolver.resolve
         participants = list(dict.fromkeys([resolve(a) for a in ([organizer] if organizer else []) + accepted]))
+        if future:
+            self.future_overrides.setdefault(uid, {})[replaces] = (self.us(start, zone) - replaces, duration, participants)
+        if held:
+            self.held.append((uid, rec.uid, series, held, (0, duration, participants)))
+        self.store(uid, rec.uid, series, occurrences, participants, duration, durations, recurring, replaces)
+
+    def store(self, uid: str, series_uid: str | None, series: int | None, occurrences, participants: list[str],
+              duration: float | None, durations: dict[int, float] | None, recurring: bool, replaces: int | None,
+              shift: int = 0) -> None:
+        """Store an event's occurrences (original starts, µs; each held at its start plus ``shift``) in the period."""
         context = None
         lo, hi = self.period
         check = hash(uid) in self.repeated
-        for when in occurrences:
+        for original in occurrences:
+            when = original + shift
             if not lo <= when < hi:
                 self.count("outside_period")
                 continue
@@ -917,23 +1025,99 @@ class _Import:
                 continue
             if context is None:
                 context = self.ws.pseudonymiser.token("ical_uid", uid)
-            key, original = None, when
+            key = None
             if series is not None:  # (the key of a single event is its UID: moved, it is the same meeting)
-                original = when if recurring else (replaces if replaces is not None else when)
+                if not recurring:
+                    original = replaces if replaces is not None else when
                 occurrence = original if recurring or replaces is not None else ""
-                key = self.ws.pseudonymiser.key("ical_occurrence", f"{rec.uid}\0{occurrence}")
-            self.sink.add(when, "meeting", "meeting", participants[0], participants[1:], duration=duration,
+                key = self.ws.pseudonymiser.key("ical_occurrence", f"{series_uid}\0{occurrence}")
+            self.sink.add(when, "meeting", "meeting", participants[0], participants[1:],
+                          duration=durations.get(original, duration) if durations else duration,
                           context=context, key=key, series=series, occurrence=original)
 
-    def expand(self, src: _Source, rec: _Rec, start: dt.datetime, moved: set[int]) -> list[int]:
-        """Occurrence starts (µs, UTC) of a recurring event within the period, in local wall time."""
-        tz = start.tzinfo or self.zone
+    def store_held(self) -> None:
+        """The occurrences of series after a RECURRENCE-ID;RANGE=THISANDFUTURE override, as it has them: moved by
+        as much as it moved its own occurrence, with its duration and participants (RFC 5545 3.8.4.4)."""
+        for uid, series_uid, series, held, as_is in self.held:
+            by_rid = self.future_overrides.get(uid, {})
+            rids = sorted(by_rid)
+            groups: dict[int | None, list[int]] = {}
+            for original in held:
+                i = bisect.bisect_right(rids, original) - 1
+                groups.setdefault(rids[i] if i >= 0 else None, []).append(original)
+            for rid, originals in groups.items():
+                # (before any override that could be read, e.g. one without DTSTART: as the series has them)
+                override = by_rid[rid] if rid is not None else as_is
+                if override is None:  # cancelled, or all-day, from there on
+                    self.count("cancelled", len(originals))
+                    continue
+                shift, duration, participants = override
+                self.store(uid, series_uid, series, originals, participants, duration, None, True, None, shift)
+
+    def expand(self, src: _Source, rec: _Rec, start: dt.datetime, moved: set[int], zone,
+               futures: list[tuple[int, int]] | None = None) -> tuple[list[int], dict[int, float], list[int]]:
+        """A recurring event's occurrences in the period, in local wall time: (their starts in µs, UTC, in order;
+        the durations of those an RDATE period gives; the starts held for a RANGE=THISANDFUTURE override).
+
+        The recurrence set is DTSTART (always the first occurrence, RFC 5545 3.8.5.3, unless past every rule's
+        UNTIL), the occurrences of each RRULE, and the RDATEs (a period adds one with its own duration); less
+        the EXDATEs (a date removes the occurrences that start on that day, in the event's zone). A date in an
+        RDATE of a timed series is an all-day occurrence: no meeting, counted as ``all_day``."""
+        tz = start.tzinfo or zone
         local = start.replace(tzinfo=None)
         lo, hi = self.period
+        if futures:  # occurrences a later override moves into the period (or out of it) are searched too
+            reach = max(abs(shift) for _, shift in futures)
+            lo, hi = lo - reach, hi + reach
+        out: set[int] = set()
+        durations: dict[int, float] = {}
+        with_start = True
+        if rec.rrules is not None:
+            with_start = self.expand_rules(src, rec, start, local, tz, lo, hi, out)
+        if with_start:
+            v = micros(start, tz)
+            if lo <= v < hi:
+                out.add(v)
+        for when in rec.rdates:
+            length = None
+            if type(when) is tuple:
+                when, length = when
+            if not isinstance(when, dt.datetime):
+                self.count("all_day")
+                continue
+            v = micros(when, tz)
+            if lo <= v < hi:
+                out.add(v)
+                if length is not None:
+                    durations[v] = max(0.0, length.total_seconds() / 60)
+        days = None
+        for when in rec.exdates:
+            if isinstance(when, dt.datetime):
+                out.discard(micros(when, tz))
+            else:
+                days = days or set()
+                days.add(when)
+        if days:
+            out = {v for v in out if _utc(v).astimezone(tz).date() not in days}
+        if not out:  # a rule that never matches (30 February), or a series wholly outside the period
+            self.count("no_occurrences")
+        self.overridden += len(out & moved)
+        kept = sorted(out - moved)
+        held: list[int] = []
+        if futures:
+            first = futures[0][0]
+            held = [v for v in kept if v > first]
+            kept = [v for v in kept if v < first]
+        return kept, durations, held
+
+    def expand_rules(self, src: _Source, rec: _Rec, start: dt.datetime, local: dt.datetime, tz, lo: int, hi: int,
+                     out: set[int]) -> bool:
+        """Add the occurrences of the event's RRULEs in [lo, hi) to ``out``; whether DTSTART is one of them
+        (False when it comes after the UNTIL of every rule)."""
         self.check_span(src, rec, start)
         hi_local = _local_end(hi, tz)
         limit = self.ws.settings["calendar_max_occurrences"]
-        out: set[int] = set()
+        with_start = False
         for text in rec.rrules:
             text = _UNTIL.sub(lambda m: "UNTIL=" + _local_until(m.group(1), tz), text)
             try:
@@ -942,13 +1126,16 @@ class _Import:
                 raise src.error(f"cannot read the recurrence rule {text!r} ({e})", rec.line, "RRULE",
                                 "Use an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO;UNTIL=20261231T000000Z; "
                                 "export the calendar again if it was not edited by hand.") from None
+            until = getattr(parsed, "_until", None)
+            with_start = with_start or until is None or local <= until
             n = 0
             try:
                 for occ in rule_occurrences(parsed, hi_local, self.budget):
                     n += 1
                     if n > limit:
                         raise src.error(f"the recurrence rule {text!r} repeats more than {limit:,} times before the end "
-                                        f"of the imported period ({_utc(hi - 1).date().isoformat()})", rec.line, "RRULE",
+                                        f"of the imported period ({_utc(self.period[1] - 1).date().isoformat()})",
+                                        rec.line, "RRULE",
                                         "If the series is genuine, raise the calendar_max_occurrences setting; otherwise "
                                         "fix or remove the event, or import a period that ends sooner (the end option).")
                     v = micros(occ.replace(tzinfo=tz))
@@ -963,18 +1150,7 @@ class _Import:
             except (ValueError, OverflowError) as e:
                 raise src.error(f"cannot expand the recurrence rule {text!r} ({e})", rec.line, "RRULE",
                                 "Use an RFC 5545 rule such as FREQ=WEEKLY;BYDAY=MO.") from None
-        for when in rec.rdates:
-            v = micros(when, tz)
-            if lo <= v < hi:
-                out.add(v)
-            else:
-                out.discard(v)
-        for when in rec.exdates:
-            out.discard(micros(when, tz))
-        if not out:  # a rule that never matches (30 February), or a series wholly outside the period
-            self.count("no_occurrences")
-        self.overridden += len(out & moved)
-        return sorted(out - moved)
+        return with_start
 
     def check_span(self, src: _Source, rec: _Rec, start: dt.datetime) -> None:
         """Refuse a series that would be expanded over more than calendar_max_years (each year costs

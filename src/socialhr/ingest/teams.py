@@ -1,8 +1,15 @@
 """Import Microsoft Teams chat and channel messages exported from the Microsoft Graph API.
 
 The input is a JSON file, a folder or a .zip of them. Message files hold
-Graph ``chatMessage`` objects: a list, a Graph page (``{"value": [...]}``), or
-JSON Lines with one message a line. Three optional files help:
+Graph ``chatMessage`` objects: one message (``GET .../messages/{id}``), a list,
+a Graph page or delta page (``{"@odata.context": ..., "value": [...],
+"@odata.nextLink"/"@odata.deltaLink": ...}``), a list of such pages, or JSON
+Lines with one message a line. A channel post may carry its replies nested in a
+``replies`` array (``GET .../messages?$expand=replies``): each reply is read
+as a message of its own, a reply to that post. Keys are read whatever their
+case (:func:`folded`), so exports of the Graph PowerShell and .NET SDKs
+(``Id``, ``From``, ``CreatedDateTime``...) read exactly like the REST API's
+camelCase. Three optional files help:
 
 * ``users.json``: Graph users (``id``, ``mail``, ``userPrincipalName``), to
   match senders to the roster by e-mail;
@@ -26,8 +33,11 @@ Rules (docs/connectors.md), the same as for Slack:
 * a message an earlier import stored (its chat or channel and its ``id``, kept
   as a keyed token) is skipped and counted as ``already_imported`` (:mod:`.keys`);
 * skipped and counted: system and event messages (``messageType`` other than
-  ``message``), deleted messages (``deletedDateTime``), bots (``from.application``
-  without a user), messages without a sender or recipients;
+  ``message``, or an ``eventDetail``), objects whose ``@odata.type`` is not a
+  chatMessage, deleted messages (``deletedDateTime``, or a delta's
+  ``@removed``), bots (``from.application`` without a user), messages without
+  a sender or recipients, replies to oneself, replies whose post is not in the
+  import;
 * channels go to ``groups`` (kind ``teams_channel``, or ``teams_private`` for
   private and shared channels, which get no name).
 """
@@ -36,6 +46,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
@@ -64,10 +75,104 @@ def import_teams(ws: Workspace, path: str | Path, *,
     return batch.result
 
 
+# The names of the properties socialhr reads, as the Graph REST API spells them. A key is matched to one of these
+# whatever its case; the Graph SDKs' property bags are merged into their object, and the .NET SDK's OdataType is
+# @odata.type. Only the objects below the keys in _NESTED are looked into: what a message holds and is never read
+# (its body, attachments, reactions...) is left as it is and costs nothing.
+_NAMES = {name.lower(): name for name in (
+    "value", "id", "replyToId", "messageType", "createdDateTime", "deletedDateTime", "chatId", "channelIdentity",
+    "teamId", "channelId", "from", "user", "application", "mentions", "mentioned", "replies", "eventDetail",
+    "@odata.type", "@removed", "replies@odata.nextLink", "userId", "email", "mail", "userPrincipalName", "members",
+    "displayName", "membershipType")} | {"odatatype": "@odata.type"}
+_NESTED = frozenset({"value", "from", "user", "mentions", "mentioned", "channelIdentity", "replies", "members"})
+_BAGS = frozenset({"additionalproperties", "additionaldata"})
+_MESSAGE_TYPE = "#microsoft.graph.chatmessage"
+_MS_DATE = re.compile(r"/Date\((-?\d+)(?:[+-]\d{4})?\)/")
+_PLANS: dict[tuple, tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]] = {}
+
+
+def _plan(keys: tuple) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:
+    """For one set of keys: the renames, the SDK property bags, and the keys to look into."""
+    renames, bags = {}, []
+    for key in keys:
+        if not isinstance(key, str):
+            continue
+        low = key.lower()
+        if low in _BAGS:
+            bags.append(key)
+        elif _NAMES.get(low, key) != key:
+            renames[key] = _NAMES[low]
+    nested = tuple(dict.fromkeys(renames.get(k, k) for k in keys if k not in bags and renames.get(k, k) in _NESTED))
+    return renames, tuple(bags), nested
+
+
+def folded(value: Any) -> Any:
+    """JSON whose keys read alike whatever their case: the one place where key case is decided.
+
+    The Graph REST API writes camelCase (``createdDateTime``); the Graph
+    PowerShell and .NET SDKs write PascalCase (``CreatedDateTime``) and keep
+    the properties their models lack in ``AdditionalProperties`` (PowerShell)
+    or ``AdditionalData`` (.NET), merged into their object here; the .NET
+    SDK's ``OdataType`` is ``@odata.type``. Each key socialhr reads is given
+    the REST API's spelling, in place (the value is a freshly parsed file's).
+    When a key occurs twice in one object under different cases, the first is
+    kept. Objects with the same keys share one plan, so a REST export, whose
+    keys need no change, is only walked.
+
+    >>> folded({"Id": "1", "From": {"User": {"Id": "u"}}, "AdditionalProperties": {"chatId": "c"}, "Body": {"X": 1}})
+    {'id': '1', 'from': {'user': {'id': 'u'}}, 'Body': {'X': 1}, 'chatId': 'c'}
+    """
+    if isinstance(value, list):
+        for v in value:
+            folded(v)
+        return value
+    if not isinstance(value, dict):
+        return value
+    keys = tuple(value)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        if len(_PLANS) > 4096:
+            _PLANS.clear()
+        plan = _PLANS[keys] = _plan(keys)
+    renames, bags, nested = plan
+    if renames or bags:
+        out: dict[Any, Any] = {}
+        for key, v in value.items():
+            if key not in bags:
+                out.setdefault(renames.get(key, key), v)
+        for key in bags:
+            if isinstance(value[key], dict):
+                for k, v in folded(value[key]).items():
+                    out.setdefault(k, v)
+        value.clear()
+        value.update(out)
+    for key in nested:
+        folded(value[key])
+    return value
+
+
 def _entries(value: Any) -> list | None:
+    """The objects of a file: a Graph page's ``value``, a list, or a list of pages (each page's ``value``)."""
     if isinstance(value, dict) and isinstance(value.get("value"), list):
         return value["value"]
-    return value if isinstance(value, list) else None
+    if not isinstance(value, list):
+        return None
+    if value and all(isinstance(v, dict) and isinstance(v.get("value"), list) and "messageType" not in v for v in value):
+        return [m for page in value for m in page["value"]]
+    return value
+
+
+def _timestamp(text: Any) -> dt.datetime | None:
+    """ISO 8601 as Graph writes it, or ``/Date(ms)/`` as Windows PowerShell 5.1's ConvertTo-Json writes a date."""
+    if not isinstance(text, str):
+        return None
+    ms = _MS_DATE.fullmatch(text)
+    if ms:
+        return dt.datetime.fromtimestamp(int(ms.group(1)) / 1000, dt.timezone.utc)
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 class _Import:
@@ -89,7 +194,7 @@ class _Import:
         member = next((m for m in self.tree.members if m.rsplit("/", 1)[-1].lower() == name), None)
         if member is None:
             return []
-        value = self.tree.json(member)
+        value = self._json(member)
         entries = _entries(value)
         if entries is None:
             raise self.tree.error(f"expected a list (or a Graph page with 'value'), found {type(value).__name__}", member,
@@ -197,7 +302,8 @@ class _Import:
             if replied or extra:
                 continue
             if parent is not None:
-                self.count("replies_to_self")
+                # Nobody else in the thread yet: the post is the sender's own, or not in this import.
+                self.count("replies_to_self" if parent in authors else "replies_without_post")
             else:
                 sink.add(ts, "teams", "broadcast", sender, [], weight=1.0 / max(1, len(channel["members"]) - 1),
                          context=channel["group"], key=key)
@@ -216,13 +322,25 @@ class _Import:
             "chats": len(chats),
             "channels": len(channels),
             "groups_added": new_groups,
+            "read": self.tally,
+            "replies_nested": self.replies_nested,
+            "posts_with_replies_not_exported": self.replies_unexported,
             "naive_timestamps": self.naive,
             "timezone_assumed": self.ws.settings["timezone"] if self.naive else None,
         })
 
+    def _json(self, member: str) -> Any:
+        value = self.tree.json(member)
+        try:
+            return folded(value)
+        except RecursionError:
+            raise self.tree.error(f"not valid JSON ({DEEP_JSON})", member, hint=DEEP_JSON_HINT) from None
+
     def read(self) -> Iterator[dict]:
         """Messages that make interactions, as small dicts; the rest counted as skipped."""
         self.read_count = 0
+        self.tally = {"chat_messages": 0, "channel_posts": 0, "channel_replies": 0, "mentions": 0}
+        self.replies_nested = self.replies_unexported = 0
         for member in iter_files(self.tree, (".json", ".jsonl", ".ndjson")):
             if member.rsplit("/", 1)[-1].lower() in HELPERS:
                 continue
@@ -230,24 +348,47 @@ class _Import:
                 self.read_count += 1
                 out = self.message(member, position, label, msg)
                 if out is not None:
+                    self.tally["chat_messages" if out["chat"] is not None else
+                               "channel_replies" if out["reply_to"] is not None else "channel_posts"] += 1
+                    self.tally["mentions"] += len(out["mentions"])
                     yield out
             if self.progress:
                 self.progress(self.read_count, None)
 
     def messages(self, member: str) -> Iterator[tuple[int, str, Any]]:
+        """Each message of a file with where it is (position, label); replies nested in a post follow the post."""
+        for position, label, msg in self._entries_of(member):
+            yield position, label, msg
+            replies = msg.get("replies") if isinstance(msg, dict) else None
+            if not isinstance(replies, list):
+                continue
+            if msg.get("replies@odata.nextLink"):
+                self.replies_unexported += 1
+            for n, reply in enumerate(replies, 1):
+                if isinstance(reply, dict):
+                    # A nested reply that does not name its post or its channel takes them from the post it is in.
+                    reply = dict(reply)
+                    if not reply.get("replyToId") and isinstance(msg.get("id"), str):
+                        reply["replyToId"] = msg["id"]
+                    if not reply.get("channelIdentity") and not reply.get("chatId"):
+                        reply["channelIdentity"], reply["chatId"] = msg.get("channelIdentity"), msg.get("chatId")
+                self.replies_nested += 1
+                yield n, f"{label} {position}, reply", reply
+
+    def _entries_of(self, member: str) -> Iterator[tuple[int, str, Any]]:
         if member.lower().endswith((".jsonl", ".ndjson")):
             for n, line in enumerate(self.tree.read(member).splitlines(), 1):
                 if not line.strip():
                     continue
                 try:
-                    yield n, "line", json.loads(line)
+                    yield n, "line", folded(json.loads(line))
                 except (json.JSONDecodeError, UnicodeDecodeError) as e:
                     raise self.tree.error(f"not valid JSON ({getattr(e, 'msg', e)})", member, line=n,
                                           hint="Each line must hold one complete JSON object; the file may be truncated.") from None
                 except RecursionError:
                     raise self.tree.error(f"not valid JSON ({DEEP_JSON})", member, line=n, hint=DEEP_JSON_HINT) from None
             return
-        value = self.tree.json(member)
+        value = self._json(member)
         entries = _entries(value)
         if entries is None:
             if isinstance(value, dict) and ("messageType" in value or "createdDateTime" in value):
@@ -265,26 +406,38 @@ class _Import:
 
         if not isinstance(msg, dict):
             raise error(f"expected a chatMessage object, found {type(msg).__name__}", hint="The file may be damaged; export it again.")
-        if msg.get("messageType", "message") != "message":
+        kind = msg.get("@odata.type")
+        if isinstance(kind, str) and "#" + kind.lower().lstrip("#") != _MESSAGE_TYPE:
+            self.count("not_chat_messages")  # a delta or an export may hold other Graph objects
+            return None
+        mtype = msg.get("messageType", "message")
+        if isinstance(mtype, (int, float)) and not isinstance(mtype, bool):
+            raise error(f"messageType is the number {mtype}, not a name", "messageType",
+                        "Write enumerations by name (\"message\", \"systemEventMessage\"): with System.Text.Json, "
+                        "add a JsonStringEnumConverter to the serializer options.")
+        if str(mtype).lower() != "message" or msg.get("eventDetail"):
             self.count("system_events")
             return None
-        if msg.get("deletedDateTime"):
+        if msg.get("@removed") is not None or msg.get("deletedDateTime"):
             self.count("deleted_messages")
             return None
-        origin = msg.get("from") if isinstance(msg.get("from"), dict) else {}
-        user = origin.get("user")
+        origin = msg.get("from")
+        user = origin.get("user") if isinstance(origin, dict) else None
+        for field, text in (("from", origin), ("from.user", user)):
+            if isinstance(text, str) and text:
+                # PowerShell's ConvertTo-Json writes objects deeper than -Depth (2 by default) as their type name.
+                raise error(f"the sender is the text {text!r}, not an object", field,
+                            "PowerShell's ConvertTo-Json cut the export at its default depth: export again with "
+                            "ConvertTo-Json -Depth 10.")
         if not isinstance(user, dict):
-            self.count("bots" if origin.get("application") else "no_sender")
+            self.count("bots" if isinstance(origin, dict) and origin.get("application") else "no_sender")
             return None
         sender = self.who(user)
         if sender is None:
             self.count("no_sender")
             return None
         created = msg.get("createdDateTime")
-        try:
-            when = dt.datetime.fromisoformat(created) if isinstance(created, str) else None
-        except ValueError:
-            when = None
+        when = _timestamp(created)
         if when is None:
             raise error(f"not a date-time: {created!r}", "createdDateTime",
                         "Microsoft Graph writes ISO 8601, e.g. \"2026-07-01T09:15:00.123Z\"; the file may be damaged.")

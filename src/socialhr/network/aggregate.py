@@ -234,11 +234,18 @@ def aggregate(
     """
     started = time.perf_counter()
     if engine == "duckdb":
-        con = ibis.duckdb.from_connection(ws.db)
-        tables = {name: con.table(name) for name in _INPUT_TABLES if name != "interactions"}
-        tables["interactions"] = con.sql(STORED_INTERACTIONS)
-        expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
-        edges = con.to_pyarrow(expr)
+        # A connection of its own: Ibis turns off DuckDB's scans of Python variables on the connection it is
+        # given, which the importers use (an import after an analysis, on the same workspace, failed).
+        cursor = ws.db.cursor()
+        try:
+            cursor.execute("SET TimeZone = 'UTC'")
+            con = ibis.duckdb.from_connection(cursor)
+            tables = {name: con.table(name) for name in _INPUT_TABLES if name != "interactions"}
+            tables["interactions"] = con.sql(STORED_INTERACTIONS)
+            expr = tie_expression(**tables, windows=windows_table(windows), min_interactions=min_interactions)
+            edges = con.to_pyarrow(expr)
+        finally:
+            cursor.close()
     elif engine == "spark":
         edges = _aggregate_spark(ws, windows, min_interactions=min_interactions)
     else:

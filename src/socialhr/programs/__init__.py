@@ -7,4 +7,6 @@ is a :class:`~.population.Population`: the people employed now, their org
 chart and their network from the latest analysis.
 
 * :mod:`.intros` — introductions for new joiners (``socialhr intros``).
+* :mod:`.matching` — cross-team matching (``socialhr match``), with :mod:`.zones` for time zones.
+* :mod:`.onboarding` — each new joiner's network week by week against earlier joiners (``socialhr onboarding``).
 """

@@ -35,8 +35,10 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError, SocialHRError
+from ..network.store import insert
 from . import runs
 from .population import NO_COMMUNITY, Population, load
 
@@ -73,10 +75,15 @@ def propose(ws: Any, *, since: int = 90, count: int = 20, min_level: str | None 
     with ws.transaction() as db:
         run_id = runs.new_run(db, PROGRAM, as_of=pop.as_of, window_id=pop.window_id, parameters=parameters, summary=summary)
         stamp = runs.now()
-        rows = [(run_id, pop.person[p.joiner], pop.person[p.colleague], p.rank, json.dumps(p.reasons), "proposed", stamp)
-                for p in proposals]
-        if rows:
-            db.executemany("INSERT INTO introductions VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+        if proposals:
+            # As one Arrow table: row by row (executemany) took 35 s for 10,000 introductions.
+            n = len(proposals)
+            insert(db, "introductions", pa.table({
+                "run_id": pa.array([run_id] * n, pa.int32()), "joiner": [pop.person[p.joiner] for p in proposals],
+                "colleague": [pop.person[p.colleague] for p in proposals], "rank": pa.array([p.rank for p in proposals], pa.int32()),
+                "reasons": [json.dumps(p.reasons) for p in proposals], "status": ["proposed"] * n,
+                "status_at": pa.array([stamp] * n, pa.timestamp("us", tz="UTC")),
+            }))
     ws.cache.clear()
     return {"run_id": run_id, **summary}
 

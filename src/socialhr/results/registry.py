@@ -45,9 +45,8 @@ class ResultTable:
     own_columns: tuple[str, ...] = ()
     # given the workspace, a function applied to each batch of a Query's rows
     prepare: Callable[[Any], Callable[[pa.RecordBatch], pa.RecordBatch]] | None = None
-    # an aggregate that applies the disclosure rules to groups of its own (not the analysis' windows) and says
-    # in its rows what it withheld: the analysis' withheld groups are not added to its result
-    own_withheld: bool = False
+    # an aggregate table of the analysis' groups: a read also says what the disclosure rules withheld in its window
+    reports_withheld: bool = True
 
     @property
     def options(self) -> set[str]:
@@ -68,12 +67,12 @@ TABLES: dict[str, ResultTable] = {}
 
 
 def result_table(name: str, *, help: str, level: str, person_columns=None, person_list_columns=None,
-                 own_columns: tuple[str, ...] = (), prepare=None, own_withheld: bool = False):
+                 own_columns: tuple[str, ...] = (), prepare=None, reports_withheld: bool = True):
     """Register a producer as the table ``name``."""
 
     def register(fn: Callable[..., Query | pa.Table]) -> Callable[..., Query | pa.Table]:
         TABLES[name] = ResultTable(name, fn, help, level, dict(person_columns or {}), dict(person_list_columns or {}),
-                                   tuple(own_columns), prepare, own_withheld)
+                                   tuple(own_columns), prepare, reports_withheld)
         return fn
 
     return register

@@ -1,0 +1,167 @@
+"""HR's targets for social capital, tracked every window with a status.
+
+HR is accountable for social outcomes as for any other: a target names an
+organization unit (or the whole organization), a metric, a direction and a
+value, and a date to reach it by::
+
+    socialhr targets DIR set "department=Engineering" cross_team_tie_share ">=" 0.30 --by 2027-06-30
+
+Targets are stored in the workspace (table ``targets``: no personal data) and
+tracked on the figures the read path shows (:mod:`.social_capital`), so a
+target can never reveal a group the disclosure rules withhold: for such a
+window its value is missing.
+
+**Status rule.** With the target's values in the windows of the last analysis
+(each window dated by its last day):
+
+* the due date has passed (the last window ends after it): **met** when the
+  value of the last window ending on or before the due date meets the target,
+  else **missed**;
+* otherwise **on track** when the latest value meets the target already, or
+  when the least-squares line through the values of the last (up to) six
+  windows reaches it by the due date; else **at risk**;
+* **no data** when no window shows the group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+
+# Metric name -> (column of the social_capital table, what it is).
+METRICS: dict[str, tuple[str, str]] = {
+    "cross_team_tie_share": ("cross_team", "share of members' ties that reach another team"),
+    "network_size": ("network_size", "mean network size"),
+    "isolated_share": ("isolation", "share of members who are isolated"),
+    "brokerage": ("brokerage", "mean openness of networks (1 - constraint)"),
+    "social_capital_index": ("index", "the social capital index (100 = the organization)"),
+}
+OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
+TREND_WINDOWS = 6
+
+
+def parse_scope(text: str) -> tuple[str | None, str | None]:
+    """``"organization"`` or ``"FIELD=VALUE"``.
+
+    >>> parse_scope("department=Engineering"), parse_scope("organization")
+    (('department', 'Engineering'), (None, None))
+    """
+    text = text.strip()
+    if text.lower() in ("organization", "organisation", "org", "all"):
+        return None, None
+    if "=" not in text:
+        raise InputError(f"a target's scope is 'organization' or FIELD=VALUE, got {text!r}",
+                         hint='For example: "department=Engineering" or organization.')
+    field, value = (p.strip() for p in text.split("=", 1))
+    if not field or not value:
+        raise InputError(f"a target's scope needs a field and a value, got {text!r}", hint='For example: "department=Engineering".')
+    return field, value
+
+
+def add(ws: Any, scope: str, metric: str, op: str, value: float, due: dt.date, *, note: str = "") -> int:
+    """Store a target and return its id (clear errors for an unknown metric, operator, field or group)."""
+    dim, group = parse_scope(scope)
+    if metric not in METRICS:
+        raise InputError(f"unknown target metric {metric!r}", hint=f"Metrics: {', '.join(METRICS)}.")
+    if op not in OPS:
+        raise InputError(f"unknown comparison {op!r}", hint="Use one of >=, <=, >, < (quote it in the shell: \">=\").")
+    if not np.isfinite(value):
+        raise InputError(f"a target's value must be a number, got {value!r}", hint="For example: 0.30.")
+    if metric in ("cross_team_tie_share", "isolated_share", "brokerage") and not 0 <= value <= 1:
+        raise InputError(f"{metric} is a share between 0 and 1, got {value}", hint="For 30%, give 0.30.")
+    db = ws.db
+    if dim is not None:
+        fields = ["department", "team", "location", "level"]
+        attrs = [r[0] for r in db.execute(
+            "SELECT DISTINCT unnest(json_keys(attributes)) FROM people WHERE attributes IS NOT NULL").fetchall()]
+        if dim not in fields + attrs:
+            raise InputError(f"no roster field {dim!r} to set a target on", hint=f"Fields: {', '.join(fields + sorted(attrs))}.")
+        if dim in fields:
+            known = [r[0] for r in db.execute(f"SELECT DISTINCT {dim} FROM people WHERE {dim} IS NOT NULL ORDER BY 1").fetchall()]
+        else:
+            known = [r[0] for r in db.execute("SELECT DISTINCT json_extract_string(attributes, ?) FROM people "
+                                              "WHERE json_extract_string(attributes, ?) IS NOT NULL ORDER BY 1",
+                                              [f"$.{dim}", f"$.{dim}"]).fetchall()]
+        if group not in known:
+            hint = f"{dim.capitalize()}s: {', '.join(known[:20])}{' ...' if len(known) > 20 else ''}."
+            raise InputError(f"no {dim} {group!r} on the roster", hint=hint)
+    target_id = db.execute("SELECT coalesce(max(target_id), 0) + 1 FROM targets").fetchone()[0]
+    db.execute("INSERT INTO targets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [target_id, dim, group, metric, op, float(value), due, dt.datetime.now(dt.timezone.utc), note or None])
+    return int(target_id)
+
+
+def remove(ws: Any, target_id: int) -> None:
+    if not ws.db.execute("SELECT count(*) FROM targets WHERE target_id = ?", [target_id]).fetchone()[0]:
+        ids = [str(r[0]) for r in ws.db.execute("SELECT target_id FROM targets ORDER BY 1").fetchall()]
+        raise InputError(f"no target {target_id}", hint=f"Targets: {', '.join(ids) or 'none yet'} (socialhr targets DIR list).")
+    ws.db.execute("DELETE FROM targets WHERE target_id = ?", [target_id])
+
+
+def stored(db: Any) -> list[dict[str, Any]]:
+    cur = db.execute("SELECT target_id, dimension, \"group\", metric, op, value, due, note FROM targets ORDER BY target_id")
+    cols = [c[0] for c in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def track(targets: list[dict[str, Any]], figures: list[dict[str, Any]], window_ends: dict[str, dt.date]) -> tuple[list, list]:
+    """Each target's status, and its value in every window (``figures``: rows of the social_capital table)."""
+    by_key = {(r["window_id"], r["dimension"], r["group"]): r for r in figures}
+    status_rows, progress = [], []
+    ordered = sorted(window_ends, key=window_ends.get)
+    for t in targets:
+        dim = t["dimension"] or "organization"
+        column = METRICS[t["metric"]][0]
+        series = []
+        for wid in ordered:
+            row = by_key.get((wid, dim, t["group"]))
+            value = row.get(column) if row else None
+            progress.append({"target_id": t["target_id"], "window_id": wid, "window_end": window_ends[wid], "value": value})
+            if value is not None:
+                series.append((window_ends[wid], float(value)))
+        status_rows.append({**_describe(t), **evaluate(series, t["op"], float(t["value"]), t["due"],
+                                                       last_end=window_ends[ordered[-1]] if ordered else None)})
+    return status_rows, progress
+
+
+def evaluate(series: list[tuple[dt.date, float]], op: str, value: float, due: dt.date, *, last_end: dt.date | None) -> dict[str, Any]:
+    """The status of one target from its (date, value) series.
+
+    >>> d = dt.date
+    >>> evaluate([(d(2026, 1, 31), .2), (d(2026, 2, 28), .25)], ">=", .3, d(2026, 4, 30), last_end=d(2026, 2, 28))["status"]
+    'on track'
+    >>> evaluate([(d(2026, 1, 31), .2), (d(2026, 2, 28), .2)], ">=", .3, d(2026, 4, 30), last_end=d(2026, 2, 28))["status"]
+    'at risk'
+    >>> evaluate([(d(2026, 1, 31), .2), (d(2026, 2, 28), .35)], ">=", .3, d(2026, 2, 15), last_end=d(2026, 2, 28))["status"]
+    'missed'
+    """
+    meets = OPS[op]
+    out: dict[str, Any] = {"latest": None, "latest_window_end": None, "projected": None, "status": "no data"}
+    if not series:
+        return out
+    out["latest_window_end"], out["latest"] = series[-1]
+    if last_end is not None and last_end > due:
+        before = [v for d, v in series if d <= due]
+        final = before[-1] if before else series[0][1]
+        out["status"] = "met" if meets(final, value) else "missed"
+        return out
+    recent = series[-TREND_WINDOWS:]
+    if len(recent) >= 2:
+        x = np.array([(d - recent[0][0]).days for d, _ in recent], dtype=float)
+        slope, intercept = np.polyfit(x, np.array([v for _, v in recent]), 1)
+        out["projected"] = float(intercept + slope * (due - recent[0][0]).days)
+    ok = meets(series[-1][1], value) or (out["projected"] is not None and meets(out["projected"], value))
+    out["status"] = "on track" if ok else "at risk"
+    return out
+
+
+def _describe(t: dict[str, Any]) -> dict[str, Any]:
+    scope = "organization" if t["dimension"] is None else f"{t['dimension']}={t['group']}"
+    return {"target_id": t["target_id"], "scope": scope, "dimension": t["dimension"] or "organization", "group": t["group"],
+            "metric": t["metric"], "op": t["op"], "target": t["value"], "due": t["due"], "note": t["note"],
+            "description": f"{METRICS[t['metric']][1]} of {scope} {t['op']} {t['value']:g} by {t['due']}"}

@@ -1,0 +1,37 @@
+"""Seeded synthetic organizations with a planted attrition effect, imported and analysed once for the insights' tests."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from socialhr import ingest, synth
+from socialhr.network.analyze import analyze
+from socialhr.workspace import Workspace
+
+
+def build(root, *, people: int, seed: int, attrition_hr: float):
+    """Synthesize, import roster, interactions and outcomes, and analyse in 28-day windows (the first is the
+    generator's network-size window); the workspace path and the ground truth."""
+    info = synth.synthesize(root / "source", people=people, seed=seed, weeks=8, attrition_hr=attrition_hr)
+    with Workspace.init(root / "ws") as ws:
+        ingest.ingest(ws, "roster", info["files"]["roster"])
+        ingest.ingest(ws, "interactions", info["files"]["interactions"])
+        ingest.ingest(ws, "outcomes", info["files"]["outcomes"])
+        analyze(ws, window="28d")
+    truth = json.loads((root / "source" / "ground_truth.json").read_text())
+    return root / "ws", truth
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    """1,500 people, seed 5, a planted hazard ratio of 3 for the bottom decile of network size."""
+    return build(tmp_path_factory.mktemp("planted"), people=1500, seed=5, attrition_hr=3.0)
+
+
+@pytest.fixture
+def planted_ws(planted):
+    ws = Workspace.open(planted[0])
+    yield ws
+    ws.close()

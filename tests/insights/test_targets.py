@@ -1,0 +1,91 @@
+"""HR's targets: stored with clear errors, tracked on the figures the read path shows, with the documented status rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pytest
+
+from socialhr.errors import InputError
+from socialhr.insights import targets
+from socialhr.results import Viewer, read
+from socialhr.workspace import Workspace
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def ws(planted, tmp_path):
+    shutil.copytree(planted[0], tmp_path / "ws")
+    with Workspace.open(tmp_path / "ws") as w:
+        yield w
+
+
+def _latest(ws, dim, group, column):
+    rows = read(ws, "social_capital", window="*").to_arrow().to_pylist()
+    return [r[column] for r in rows if r["dimension"] == dim and r["group"] == group]
+
+
+def test_tracked_values_are_the_social_capital_figures(ws):
+    far = dt.date(2030, 1, 1)
+    t1 = targets.add(ws, "department=Engineering", "cross_team_tie_share", ">=", 0.0, far)
+    t2 = targets.add(ws, "organization", "network_size", ">=", 1e6, far)
+    progress = read(ws, "target_progress").to_arrow().to_pylist()
+    eng = [p["value"] for p in progress if p["target_id"] == t1 and p["value"] is not None]
+    assert eng == _latest(ws, "department", "Engineering", "cross_team")
+    rows = {r["target_id"]: r for r in read(ws, "targets").to_arrow().to_pylist()}
+    assert rows[t1]["status"] == "on track"  # already meets it
+    assert rows[t2]["status"] == "at risk"  # far above any trend
+    assert rows[t2]["latest"] == _latest(ws, "organization", None, "network_size")[-1]
+
+
+def test_a_passed_due_date_is_met_or_missed(ws):
+    first_end = ws.db.execute("SELECT min(window_end) FROM network_windows").fetchone()[0]
+    value = _latest(ws, "department", "Sales", "isolation")[0]
+    met = targets.add(ws, "department=Sales", "isolated_share", "<=", value, first_end)
+    missed = targets.add(ws, "department=Sales", "isolated_share", "<", value, first_end)
+    rows = {r["target_id"]: r["status"] for r in read(ws, "targets").to_arrow().to_pylist()}
+    assert (rows[met], rows[missed]) == ("met", "missed")
+
+
+def test_bad_targets_are_refused_and_nothing_is_stored(ws):
+    cases = [("department=Enginering", "cross_team_tie_share", ">=", 0.3, "no department 'Enginering'"),
+             ("colour=blue", "cross_team_tie_share", ">=", 0.3, "no roster field 'colour'"),
+             ("department=Sales", "happiness", ">=", 0.3, "unknown target metric"),
+             ("department=Sales", "isolated_share", "=>", 0.3, "unknown comparison"),
+             ("department=Sales", "isolated_share", "<=", 30, "a share between 0 and 1"),
+             ("Sales", "isolated_share", "<=", 0.3, "FIELD=VALUE")]
+    for scope, metric, op, value, message in cases:
+        with pytest.raises(InputError, match=message):
+            targets.add(ws, scope, metric, op, value, dt.date(2030, 1, 1))
+    assert ws.db.execute("SELECT count(*) FROM targets").fetchone()[0] == 0
+
+
+def test_a_leader_sees_only_targets_in_their_part(ws):
+    far = dt.date(2030, 1, 1)
+    targets.add(ws, "department=Finance", "network_size", ">=", 5, far)
+    targets.add(ws, "department=Sales", "network_size", ">=", 5, far)
+    targets.add(ws, "organization", "social_capital_index", ">=", 100, far)
+    scopes = {r["scope"] for r in read(ws, "targets", viewer=Viewer.leader(("department", "Finance"))).to_arrow().to_pylist()}
+    assert scopes == {"department=Finance", "organization"}
+
+
+def test_cli_set_list_remove(planted, tmp_path):
+    from typer.testing import CliRunner
+
+    from socialhr.cli import app
+
+    shutil.copytree(planted[0], tmp_path / "ws")
+    path = str(tmp_path / "ws")
+    run = CliRunner().invoke
+    r = run(app, ["targets", path, "set", "department=Engineering", "cross_team_tie_share", ">=", "0.30", "--by", "2030-06-30"])
+    assert r.exit_code == 0 and "Target 1" in r.output, r.output
+    r = run(app, ["targets", path, "list"])
+    assert r.exit_code == 0 and "department=Engineering" in r.output and "on track" in r.output, r.output
+    r = run(app, ["targets", path, "set", "department=Engineering", "cross_team_tie_share", ">=", "0.30"])
+    assert r.exit_code == 1 and "needs --by DATE" in r.output
+    r = run(app, ["targets", path, "remove", "1"])
+    assert r.exit_code == 0
+    r = run(app, ["targets", path, "list"])
+    assert "No targets yet" in r.output
