@@ -30,9 +30,10 @@ Rules (docs/connectors.md):
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import fnmatch
 import re
-from email.utils import getaddresses, parsedate_tz
+from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
@@ -283,25 +284,105 @@ def _excluded_by_headers(headers: dict[bytes, bytes]) -> str | None:
 # -- headers ---------------------------------------------------------------
 
 def _addresses(value: bytes) -> list[str]:
-    """The addr-specs of an address header; display names are never decoded."""
+    """The addresses of an address header's raw value (:func:`addresses_of`)."""
     if not value:
         return []
-    text = value.decode("utf-8", "replace")
-    if '"' in text or "(" in text:
-        return [a.strip() for _, a in getaddresses([text]) if "@" in a and " " not in a.strip()]
+    return addresses_of(value.decode("utf-8", "replace"))
+
+
+# The plain forms of RFC 5322's address lists (3.4), read by one pattern, an entry at a time:
+# a bare addr-spec (its parts dot-atoms, 3.2.3), or a phrase of atoms (with obs-phrase's
+# periods: "Joe Q. Public") and quoted strings without quoted pairs before an angle-addr; an
+# entry may open a group ("Team:") and end one (";"); simple comments (no nesting, no quoted
+# pair) may stand where white space may. Quantifiers are possessive, so a list the pattern does
+# not fit fails in linear time and goes to the standard library.
+_ATEXT = r"A-Za-z0-9!#$%&'*+\-/=?^_`{|}~"
+_DOT_ATOM = rf"[{_ATEXT}]++(?:\.[{_ATEXT}]++)*+"
+_ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
+_CFWS = r"(?:[ \t]++|\([^()\\]*+\))*+"
+_WORD = rf'(?:[{_ATEXT}.]++|"[^"\\]*+")'
+_PHRASE = rf"(?:{_WORD}{_CFWS})++"
+_PLAIN_ENTRY = re.compile(
+    rf"{_CFWS}(?P<open>{_PHRASE}:{_CFWS})?+"
+    rf"(?:(?:{_PHRASE})?+<[ \t]*+(?P<angle>{_ADDR_SPEC})[ \t]*+>{_CFWS}|(?P<bare>{_ADDR_SPEC}){_CFWS})?+"
+    rf"(?P<end>,|;{_CFWS}(?:,|\Z)|\Z)")
+# An encoded word (RFC 2047) the pattern may take as an atom: the standard library reads one
+# from "=?" to the next "?=", across any special character, so a value with an "=?" that does
+# not start one of these (a charset, Q or B, encoded text of atext without "?") is left to it.
+_ENCODED_WORD = re.compile(r"=\?[A-Za-z0-9_\-]++(?:\*[A-Za-z0-9_\-]++)?+\?[QqBb]\?"
+                           r"(?:=[0-9A-Fa-f]{2}|[A-Za-z0-9!#$%&'*+\-/^_`{|}~.])*+=*+\?=")
+_ADDRESS_HEADER = email.policy.default.header_factory["to"]  # one class, made once (the registry makes one per call)
+_MAILTO = re.compile(r"<\s*mailto:", re.IGNORECASE)
+
+
+def addresses_of(value: str) -> list[str]:
+    """The addresses of an address-list header value (``From``, ``To``, ``Cc``), as RFC 5322 reads them.
+
+    The addr-spec of every mailbox in the list, in order, groups flattened (``Team: a@x, b@x;``
+    gives both; the empty group ``undisclosed-recipients:;`` none), source routes dropped
+    (``<@relay:mary@example.net>`` is ``mary@example.net``), comments, quoted display names and
+    encoded words skipped over. A mailbox without a domain (``XX``,
+    ``<Undisclosed-Recipient:@host;>``, ``<>``) is no address.
+
+    Plain lists (bare addresses and ``Name <address>`` entries, quoted names included) are read
+    by a pattern; anything else by the standard library's parser (``email.policy.default``),
+    whose answer the pattern's always equals (a property test checks). Two deliberate
+    differences: ``<mailto:a@x>`` (some web forms) is ``a@x``, where the standard library reads
+    a group named ``mailto``; a value its parser fails on (``bob@`` raises IndexError) has no
+    address rather than failing the import.
+
+    >>> addresses_of('Project Team: bob@acme.example, "Doe, Carl" <carl@acme.example>;, <@relay:mary@example.net>')
+    ['bob@acme.example', 'carl@acme.example', 'mary@example.net']
+    >>> addresses_of("undisclosed-recipients:;"), addresses_of("<Undisclosed-Recipient:@host;>")
+    ([], [])
+    """
+    return _read_addresses(value) or []
+
+
+def _read_addresses(value: str) -> list[str] | None:
+    """:func:`addresses_of`, or None when the standard library's parser fails on the value."""
+    if "=?" in value:
+        at = value.find("=?")
+        while at >= 0:
+            if not _ENCODED_WORD.match(value, at):
+                return _parsed(value)
+            at = value.find("=?", at + 2)
     out = []
-    for part in text.split(","):
-        lt = part.rfind("<")
-        if lt >= 0:
-            gt = part.find(">", lt)
-            a = part[lt + 1 : gt if gt >= 0 else None].strip()
-        else:
-            a = part.strip()
-        if a.startswith("mailto:"):
-            a = a[7:]
-        if "@" in a and " " not in a and not a.startswith("=?"):
+    pos, end = 0, len(value)
+    match = _PLAIN_ENTRY.match
+    in_group = False
+    while pos < end:
+        m = match(value, pos)
+        if m is None or m.end() == pos:
+            return _parsed(value)
+        if m.group("open") is not None:
+            if in_group:  # a group within a group
+                return _parsed(value)
+            in_group = True
+        if m.group("end")[:1] == ";":
+            if not in_group:
+                return _parsed(value)
+            in_group = False
+        a = m.group("angle") or m.group("bare")
+        if a:
+            if "=?" in a:  # what looks like an encoded word in an address: the stdlib decodes it
+                return _parsed(value)
             out.append(a)
+        pos = m.end()
+    if in_group:  # a group never closed
+        return _parsed(value)
     return out
+
+
+def _parsed(value: str) -> list[str] | None:
+    """:func:`addresses_of` by the standard library's RFC 5322 parser (None if it fails)."""
+    if "mailto:" in value.lower():
+        value = _MAILTO.sub("<", value)
+    try:
+        header = _ADDRESS_HEADER("to", value)
+    except Exception:  # its parser raises on some malformed values (IndexError for "bob@"): counted by the caller
+        return None
+    return [a.addr_spec for a in header.addresses if a.username and a.domain]
 
 
 _DATE = re.compile(r"(?:\w+,\s*)?(\d{1,2})\s+(\w{3})\w*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4})?\s*(?:\(.*\))?$")
