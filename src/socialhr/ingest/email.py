@@ -33,10 +33,15 @@ import datetime as dt
 import email.policy
 import fnmatch
 import re
+from array import array
 from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError
 from ..workspace import Workspace
@@ -88,59 +93,70 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=resolver, keys="skip")
         keyed = ws.pseudonymiser.key
         resolve = resolver.resolve
-        read = naive = dropped = 0
-        skip: dict[str, int] = {}
-        current = None
-        for src_name, headers in _messages(path, sources):
-            if progress and src_name != current:
-                if current is not None:
+        with _Copies(ws.db) as copies:
+            read = naive = dropped = unreadable = 0
+            skip: dict[str, int] = {}
+            current = None
+            for src_name, headers in _messages(path, sources):
+                if progress and src_name != current:
+                    if current is not None:
+                        progress(read, None)
+                    current = src_name
+                read += 1
+                if progress and read % 10_000 == 0:
                     progress(read, None)
-                current = src_name
-            read += 1
-            if progress and read % 10_000 == 0:
-                progress(read, None)
-            reason = _excluded_by_headers(headers)
-            if reason:
-                skip[reason] = skip.get(reason, 0) + 1
-                continue
-            senders = _addresses(headers.get(b"from", b""))
-            if not senders:
-                skip["no_sender"] = skip.get("no_sender", 0) + 1
-                continue
-            sender_addr = senders[0]
-            if excluded(sender_addr):
-                skip["excluded_sender"] = skip.get("excluded_sender", 0) + 1
-                continue
-            raw = _addresses(headers.get(b"to", b"")) + _addresses(headers.get(b"cc", b""))
-            sender = resolve(sender_addr)
-            recipients = []
-            for a in raw:
-                if excluded(a):
-                    dropped += 1
+                reason = _excluded_by_headers(headers)
+                if reason:
+                    skip[reason] = skip.get(reason, 0) + 1
                     continue
-                recipients.append(resolve(a))
-            recipients = [r for r in dict.fromkeys(recipients) if r != sender]
-            if not recipients:
-                skip["no_recipients"] = skip.get("no_recipients", 0) + 1
-                continue
-            when = _date(headers.get(b"date"), zone)
-            if when is None:
-                skip["no_date"] = skip.get("no_date", 0) + 1
-                continue
-            ts, is_naive = when
-            naive += is_naive
-            mid = headers.get(b"message-id")
-            key = keyed("message_id", mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
-            kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
-            sink.add(ts, "email", kind, sender, recipients, key=key)
-        if read == 0:
-            raise InputError("no e-mail messages found", file=path,
-                             hint="Give an mbox file (messages start with a 'From ' line), a folder of .eml files, or a Maildir.")
-        stored = sink.finish()
+                senders = _addresses(headers.get(b"from"))
+                if senders is None:
+                    unreadable += 1
+                if not senders:
+                    skip["no_sender"] = skip.get("no_sender", 0) + 1
+                    continue
+                sender_addr = senders[0]
+                if excluded(sender_addr):
+                    skip["excluded_sender"] = skip.get("excluded_sender", 0) + 1
+                    continue
+                to, cc = _addresses(headers.get(b"to")), _addresses(headers.get(b"cc"))
+                if to is None or cc is None:
+                    unreadable += (to is None) + (cc is None)
+                raw = (to or []) + (cc or [])
+                sender = resolve(sender_addr)
+                recipients = []
+                for a in raw:
+                    if excluded(a):
+                        dropped += 1
+                        continue
+                    recipients.append(resolve(a))
+                recipients = [r for r in dict.fromkeys(recipients) if r != sender]
+                if not recipients:
+                    skip["no_recipients"] = skip.get("no_recipients", 0) + 1
+                    continue
+                when = _date(headers.get(b"date"), zone)
+                if when is None:
+                    skip["no_date"] = skip.get("no_date", 0) + 1
+                    continue
+                ts, is_naive = when
+                naive += is_naive
+                mid = headers.get(b"message-id")
+                key = keyed("message_id", mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
+                kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
+                if key is not None:
+                    copies.add(key, hash((sender, frozenset(recipients))))
+                sink.add(ts, "email", kind, sender, recipients, key=key)
+            if read == 0:
+                raise InputError("no e-mail messages found", file=path,
+                                 hint="Give an mbox file (messages start with a 'From ' line), a folder of .eml files, or a Maildir.")
+            stored = sink.finish()
+            differing = copies.differing() if sink.duplicates else 0
         for reason, n in skip.items():
             batch.skip(reason, n)
         batch.skip("duplicates", sink.duplicates)
         batch.skip("already_imported", sink.already_imported)
+        # Addresses met only in messages left out make no identity.
+        resolver.drop_unused()
         new_identities = resolver.counts()
         resolver.flush()
         batch.rows_read = read
@@ -149,6 +165,8 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
             "kinds": dict(sink.kinds),
             "new_identities": new_identities,
             "recipients_excluded": dropped,
+            "duplicates_with_different_addresses": differing,
+            "unreadable_address_headers": unreadable,
             "naive_timestamps": naive,
             "timezone_assumed": ws.settings["timezone"] if naive else None,
             "files": len(sources),
@@ -283,11 +301,59 @@ def _excluded_by_headers(headers: dict[bytes, bytes]) -> str | None:
 
 # -- headers ---------------------------------------------------------------
 
-def _addresses(value: bytes) -> list[str]:
-    """The addresses of an address header's raw value (:func:`addresses_of`)."""
+def _addresses(value: bytes | None) -> list[str] | None:
+    """The addresses of an address header's raw value (:func:`addresses_of`); None when the
+    standard library's parser fails on it."""
     if not value:
         return []
-    return addresses_of(value.decode("utf-8", "replace"))
+    return _read_addresses(value.decode("utf-8", "replace"))
+
+
+class _Copies:
+    """Each copy of a Message-ID in this import with a fingerprint of its addresses, to count the
+    copies whose sender or recipients differ from the first copy's (the one stored).
+
+    Kept in a temporary table, a chunk at a time, so memory stays flat however many messages.
+    """
+
+    def __init__(self, db, chunk: int = 100_000):
+        self.db, self.chunk = db, chunk
+        self.keys, self.prints = array("q"), array("q")
+        self.seen = 0
+        self.db.execute("CREATE OR REPLACE TEMP TABLE _email_copies (seq BIGINT, key BIGINT, print BIGINT)")
+
+    def add(self, key: int, fingerprint: int) -> None:
+        self.keys.append(key)
+        self.prints.append(fingerprint)
+        if len(self.keys) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        n = len(self.keys)
+        if not n:
+            return
+        _copies = pa.table({"seq": pa.array(range(self.seen, self.seen + n), pa.int64()),
+                            "key": np.frombuffer(self.keys, np.int64), "print": np.frombuffer(self.prints, np.int64)})
+        self.db.execute("INSERT INTO _email_copies SELECT seq, key, print FROM _copies")
+        self.seen += n
+        self.keys, self.prints = array("q"), array("q")
+
+    def differing(self) -> int:
+        """Copies, after the first of their Message-ID, whose addresses differ from the first's."""
+        self._flush()
+        return self.db.execute(
+            """WITH firsts AS (SELECT key, arg_min(print, seq) AS first FROM _email_copies GROUP BY key HAVING count(*) > 1)
+               SELECT count(*) FROM _email_copies c JOIN firsts f USING (key) WHERE c.print <> f.first""").fetchone()[0]
+
+    def __enter__(self) -> "_Copies":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.db.execute("DROP TABLE IF EXISTS _email_copies")
+        except duckdb.Error:  # the batch's transaction failed: rolling it back drops the table
+            if exc[0] is None:
+                raise
 
 
 # The plain forms of RFC 5322's address lists (3.4), read by one pattern, an entry at a time:
