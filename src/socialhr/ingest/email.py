@@ -372,6 +372,9 @@ _PLAIN_ENTRY = re.compile(
     rf"{_CFWS}(?P<open>{_PHRASE}:{_CFWS})?+"
     rf"(?:(?:{_PHRASE})?+<[ \t]*+(?P<angle>{_ADDR_SPEC})[ \t]*+>{_CFWS}|(?P<bare>{_ADDR_SPEC}){_CFWS})?+"
     rf"(?P<end>,|;{_CFWS}(?:,|\Z)|\Z)")
+# The two commonest forms, each read by one match: a list of bare addresses, one named mailbox.
+_BARE_LIST = re.compile(rf"[ \t]*+{_ADDR_SPEC}[ \t]*+(?:,[ \t]*+{_ADDR_SPEC}[ \t]*+)*+")
+_NAMED_MAILBOX = re.compile(rf"[ \t]*+(?:{_WORD}[ \t]*+)*+<[ \t]*+({_ADDR_SPEC})[ \t]*+>[ \t]*+")
 # An encoded word (RFC 2047) the pattern may take as an atom: the standard library reads one
 # from "=?" to the next "?=", across any special character, so a value with an "=?" that does
 # not start one of these (a charset, Q or B, encoded text of atext without "?") is left to it.
@@ -407,7 +410,13 @@ def addresses_of(value: str) -> list[str]:
 
 def _read_addresses(value: str) -> list[str] | None:
     """:func:`addresses_of`, or None when the standard library's parser fails on the value."""
-    if "=?" in value:
+    if "=?" not in value:
+        if _BARE_LIST.fullmatch(value) is not None:
+            return [a.strip() for a in value.split(",")]
+        m = _NAMED_MAILBOX.fullmatch(value)
+        if m is not None:
+            return [m.group(1)]
+    else:
         at = value.find("=?")
         while at >= 0:
             if not _ENCODED_WORD.match(value, at):
@@ -421,15 +430,16 @@ def _read_addresses(value: str) -> list[str] | None:
         m = match(value, pos)
         if m is None or m.end() == pos:
             return _parsed(value)
-        if m.group("open") is not None:
+        opens, angle, bare, ends = m.groups()
+        if opens is not None:
             if in_group:  # a group within a group
                 return _parsed(value)
             in_group = True
-        if m.group("end")[:1] == ";":
+        if ends[:1] == ";":
             if not in_group:
                 return _parsed(value)
             in_group = False
-        a = m.group("angle") or m.group("bare")
+        a = angle or bare
         if a:
             if "=?" in a:  # what looks like an encoded word in an address: the stdlib decodes it
                 return _parsed(value)
