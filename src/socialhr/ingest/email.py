@@ -3,9 +3,11 @@
 Only these headers are read: ``From``, ``To``, ``Cc``, ``Date``,
 ``Message-ID``, ``In-Reply-To`` (and ``List-Id``, ``Precedence``,
 ``Auto-Submitted`` to recognise list and automated mail). Bodies, subjects
-and attachments are never read past the blank line that ends the headers, and
-display names are never decoded (so an encoded word in an unknown charset
-cannot fail an import: only the address between ``<`` and ``>`` is used).
+and attachments are never read past the blank line that ends the headers.
+Address lists are read as RFC 5322 and the standard library's parser read them
+(:func:`addresses_of`: groups, source routes, quoted names, comments, encoded
+words); only addresses are kept, so an encoded word in an unknown charset cannot
+fail an import.
 
 Rules (docs/connectors.md):
 
@@ -24,7 +26,10 @@ Rules (docs/connectors.md):
   than ``no``), messages without a sender address, without recipients, or
   without a readable ``Date``; recipient addresses that match a pattern are
   dropped;
-* a ``Date`` with an offset keeps it; one without takes the workspace's zone.
+* a ``Date`` with an offset keeps it; one without takes the workspace's zone;
+* identities are made only for addresses of stored messages; later copies of a
+  ``Message-ID`` whose addresses differ from the first's are counted
+  (``duplicates_with_different_addresses``).
 """
 
 from __future__ import annotations
@@ -393,12 +398,14 @@ def addresses_of(value: str) -> list[str]:
     encoded words skipped over. A mailbox without a domain (``XX``,
     ``<Undisclosed-Recipient:@host;>``, ``<>``) is no address.
 
-    Plain lists (bare addresses and ``Name <address>`` entries, quoted names included) are read
-    by a pattern; anything else by the standard library's parser (``email.policy.default``),
-    whose answer the pattern's always equals (a property test checks). Two deliberate
-    differences: ``<mailto:a@x>`` (some web forms) is ``a@x``, where the standard library reads
-    a group named ``mailto``; a value its parser fails on (``bob@`` raises IndexError) has no
-    address rather than failing the import.
+    Plain lists (bare addresses, ``Name <address>`` entries with quoted names, simple comments
+    and groups, well-formed encoded words) are read by a pattern; anything else by the standard
+    library's parser (``email.policy.default``), whose answer the pattern's equals (a property
+    test checks). Deliberate differences: ``<mailto:a@x>`` (some web forms) is ``a@x``, where
+    the standard library reads a group named ``mailto``; a value its parser fails on (``bob@``
+    raises IndexError) has no address rather than failing the import (the import counts it),
+    unless it is a plain form (``.<d@x.example>`` makes it raise AttributeError; it is
+    ``d@x.example``).
 
     >>> addresses_of('Project Team: bob@acme.example, "Doe, Carl" <carl@acme.example>;, <@relay:mary@example.net>')
     ['bob@acme.example', 'carl@acme.example', 'mary@example.net']
