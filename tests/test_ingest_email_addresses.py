@@ -177,3 +177,12 @@ def test_address_lists_read_as_the_standard_library_reads_them(value):
     # The deliberate differences, tested above: <mailto:...>, and values the stdlib fails on.
     assume(expected is not None and "mailto:" not in value.lower())
     assert email_connector.addresses_of(value) == expected
+
+
+def test_headers_the_parser_fails_on_are_counted(ws, tmp_path):
+    (tmp_path / "odd.mbox").write_text(
+        "From x Thu Jan 01 00:00:00 2026\nFrom: a@x.example\nTo: bob@\nCc: c@x.example\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n"
+        "From x Thu Jan 01 00:00:00 2026\nFrom: a@x.example\nTo: bob@\nDate: Thu, 1 Jan 2026 00:00:00 +0000\n\n")
+    result = ingest(ws, "email", tmp_path / "odd.mbox")
+    assert (result.rows_imported, result.skipped) == (1, {"no_recipients": 1})
+    assert result.notes["unreadable_address_headers"] == 2
