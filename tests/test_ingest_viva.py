@@ -135,3 +135,29 @@ def test_viva_only_people_reach_the_network(ws, data):
     march = {ch: {(e["source"], e["target"]) for e in edges.to_pylist() if e["channel"] == ch} for ch in ("all", "viva_strong", "viva_diverse")}
     a, b, c = (_viva(ws, f"a1f0c2d4-000{i}-4d2e-9a51-00000000000{i}") for i in (1, 2, 3))
     assert march == {"all": {(a, b), (b, a), (a, c)}, "viva_strong": {(a, b), (b, a)}, "viva_diverse": {(a, b), (b, a), (a, c)}}
+
+
+def test_person_query_notes_count_the_records_it_closed(ws, data, tmp_path):
+    """records_closed is the number of history records the import ended (valid_to set), whether
+    they were stored before it or opened by it; records_opened those it added."""
+
+    def closed():
+        return ws.db.execute("SELECT count(*) FROM people_history WHERE valid_to IS NOT NULL").fetchone()[0]
+
+    def records():
+        return ws.db.execute("SELECT count(*) FROM people_history").fetchone()[0]
+
+    ingest(ws, "viva-p2p", data / "viva" / "p2p_monthly.csv", date_format="%m/%d/%Y")
+    before_closed, before = closed(), records()
+    r = ingest(ws, "viva-person", data / "viva" / "person_query.csv", hr_columns="Organization,Level,FunctionType")
+    # 0002 moves from Research to Sales in its second week: the record opened for Research ends.
+    assert r.notes["records_closed"] == closed() - before_closed == 1
+    # A later query that moves 0001 to Legal ends its stored record.
+    later = tmp_path / "later.csv"
+    later.write_text('"PersonId","MetricDate","Meetings","Organization","Level","FunctionType"\n'
+                     '"a1f0c2d4-0001-4d2e-9a51-000000000001",2026-03-15,4,"Legal","Level3","Specialist"\n'
+                     '"a1f0c2d4-0001-4d2e-9a51-000000000001",2026-03-22,4,"Legal","Level4","Specialist"\n')
+    before_closed, before = closed(), records()
+    r = ingest(ws, "viva-person", later, hr_columns="Organization,Level,FunctionType")
+    assert r.notes["records_closed"] == closed() - before_closed == 2
+    assert r.notes["records_opened"] == records() - before == 2

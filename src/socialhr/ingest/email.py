@@ -3,9 +3,11 @@
 Only these headers are read: ``From``, ``To``, ``Cc``, ``Date``,
 ``Message-ID``, ``In-Reply-To`` (and ``List-Id``, ``Precedence``,
 ``Auto-Submitted`` to recognise list and automated mail). Bodies, subjects
-and attachments are never read past the blank line that ends the headers, and
-display names are never decoded (so an encoded word in an unknown charset
-cannot fail an import: only the address between ``<`` and ``>`` is used).
+and attachments are never read past the blank line that ends the headers.
+Address lists are read as RFC 5322 and the standard library's parser read them
+(:func:`addresses_of`: groups, source routes, quoted names, comments, encoded
+words); only addresses are kept, so an encoded word in an unknown charset cannot
+fail an import.
 
 Rules (docs/connectors.md):
 
@@ -24,18 +26,27 @@ Rules (docs/connectors.md):
   than ``no``), messages without a sender address, without recipients, or
   without a readable ``Date``; recipient addresses that match a pattern are
   dropped;
-* a ``Date`` with an offset keeps it; one without takes the workspace's zone.
+* a ``Date`` with an offset keeps it; one without takes the workspace's zone;
+* identities are made only for addresses of stored messages; later copies of a
+  ``Message-ID`` whose addresses differ from the first's are counted
+  (``duplicates_with_different_addresses``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import email.policy
 import fnmatch
 import re
-from email.utils import getaddresses, parsedate_tz
+from array import array
+from email.utils import parsedate_tz
 from pathlib import Path
 from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
+
+import duckdb
+import numpy as np
+import pyarrow as pa
 
 from ..errors import InputError
 from ..workspace import Workspace
@@ -87,59 +98,70 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
         sink = InteractionSink(ws, batch.batch_id, threshold=ws.settings["broadcast_threshold"], resolver=resolver, keys="skip")
         keyed = ws.pseudonymiser.key
         resolve = resolver.resolve
-        read = naive = dropped = 0
-        skip: dict[str, int] = {}
-        current = None
-        for src_name, headers in _messages(path, sources):
-            if progress and src_name != current:
-                if current is not None:
+        with _Copies(ws.db) as copies:
+            read = naive = dropped = unreadable = 0
+            skip: dict[str, int] = {}
+            current = None
+            for src_name, headers in _messages(path, sources):
+                if progress and src_name != current:
+                    if current is not None:
+                        progress(read, None)
+                    current = src_name
+                read += 1
+                if progress and read % 10_000 == 0:
                     progress(read, None)
-                current = src_name
-            read += 1
-            if progress and read % 10_000 == 0:
-                progress(read, None)
-            reason = _excluded_by_headers(headers)
-            if reason:
-                skip[reason] = skip.get(reason, 0) + 1
-                continue
-            senders = _addresses(headers.get(b"from", b""))
-            if not senders:
-                skip["no_sender"] = skip.get("no_sender", 0) + 1
-                continue
-            sender_addr = senders[0]
-            if excluded(sender_addr):
-                skip["excluded_sender"] = skip.get("excluded_sender", 0) + 1
-                continue
-            raw = _addresses(headers.get(b"to", b"")) + _addresses(headers.get(b"cc", b""))
-            sender = resolve(sender_addr)
-            recipients = []
-            for a in raw:
-                if excluded(a):
-                    dropped += 1
+                reason = _excluded_by_headers(headers)
+                if reason:
+                    skip[reason] = skip.get(reason, 0) + 1
                     continue
-                recipients.append(resolve(a))
-            recipients = [r for r in dict.fromkeys(recipients) if r != sender]
-            if not recipients:
-                skip["no_recipients"] = skip.get("no_recipients", 0) + 1
-                continue
-            when = _date(headers.get(b"date"), zone)
-            if when is None:
-                skip["no_date"] = skip.get("no_date", 0) + 1
-                continue
-            ts, is_naive = when
-            naive += is_naive
-            mid = headers.get(b"message-id")
-            key = keyed("message_id", mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
-            kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
-            sink.add(ts, "email", kind, sender, recipients, key=key)
-        if read == 0:
-            raise InputError("no e-mail messages found", file=path,
-                             hint="Give an mbox file (messages start with a 'From ' line), a folder of .eml files, or a Maildir.")
-        stored = sink.finish()
+                senders = _addresses(headers.get(b"from"))
+                if senders is None:
+                    unreadable += 1
+                if not senders:
+                    skip["no_sender"] = skip.get("no_sender", 0) + 1
+                    continue
+                sender_addr = senders[0]
+                if excluded(sender_addr):
+                    skip["excluded_sender"] = skip.get("excluded_sender", 0) + 1
+                    continue
+                to, cc = _addresses(headers.get(b"to")), _addresses(headers.get(b"cc"))
+                if to is None or cc is None:
+                    unreadable += (to is None) + (cc is None)
+                raw = (to or []) + (cc or [])
+                sender = resolve(sender_addr)
+                recipients = []
+                for a in raw:
+                    if excluded(a):
+                        dropped += 1
+                        continue
+                    recipients.append(resolve(a))
+                recipients = [r for r in dict.fromkeys(recipients) if r != sender]
+                if not recipients:
+                    skip["no_recipients"] = skip.get("no_recipients", 0) + 1
+                    continue
+                when = _date(headers.get(b"date"), zone)
+                if when is None:
+                    skip["no_date"] = skip.get("no_date", 0) + 1
+                    continue
+                ts, is_naive = when
+                naive += is_naive
+                mid = headers.get(b"message-id")
+                key = keyed("message_id", mid.decode("utf-8", "replace").strip().strip("<>").strip()) if mid and mid.strip() else None
+                kind = "reply" if headers.get(b"in-reply-to", b"").strip() else "message"
+                if key is not None:
+                    copies.add(key, hash((sender, frozenset(recipients))))
+                sink.add(ts, "email", kind, sender, recipients, key=key)
+            if read == 0:
+                raise InputError("no e-mail messages found", file=path,
+                                 hint="Give an mbox file (messages start with a 'From ' line), a folder of .eml files, or a Maildir.")
+            stored = sink.finish()
+            differing = copies.differing() if sink.duplicates else 0
         for reason, n in skip.items():
             batch.skip(reason, n)
         batch.skip("duplicates", sink.duplicates)
         batch.skip("already_imported", sink.already_imported)
+        # Addresses met only in messages left out make no identity.
+        resolver.drop_unused()
         new_identities = resolver.counts()
         resolver.flush()
         batch.rows_read = read
@@ -148,6 +170,8 @@ def import_email(ws: Workspace, path: str | Path, *, exclude: list[str] | str | 
             "kinds": dict(sink.kinds),
             "new_identities": new_identities,
             "recipients_excluded": dropped,
+            "duplicates_with_different_addresses": differing,
+            "unreadable_address_headers": unreadable,
             "naive_timestamps": naive,
             "timezone_assumed": ws.settings["timezone"] if naive else None,
             "files": len(sources),
@@ -282,26 +306,166 @@ def _excluded_by_headers(headers: dict[bytes, bytes]) -> str | None:
 
 # -- headers ---------------------------------------------------------------
 
-def _addresses(value: bytes) -> list[str]:
-    """The addr-specs of an address header; display names are never decoded."""
+def _addresses(value: bytes | None) -> list[str] | None:
+    """The addresses of an address header's raw value (:func:`addresses_of`); None when the
+    standard library's parser fails on it."""
     if not value:
         return []
-    text = value.decode("utf-8", "replace")
-    if '"' in text or "(" in text:
-        return [a.strip() for _, a in getaddresses([text]) if "@" in a and " " not in a.strip()]
+    return _read_addresses(value.decode("utf-8", "replace"))
+
+
+class _Copies:
+    """Each copy of a Message-ID in this import with a fingerprint of its addresses, to count the
+    copies whose sender or recipients differ from the first copy's (the one stored).
+
+    Kept in a temporary table, a chunk at a time, so memory stays flat however many messages.
+    """
+
+    def __init__(self, db, chunk: int = 100_000):
+        self.db, self.chunk = db, chunk
+        self.keys, self.prints = array("q"), array("q")
+        self.seen = 0
+        self.db.execute("CREATE OR REPLACE TEMP TABLE _email_copies (seq BIGINT, key BIGINT, print BIGINT)")
+
+    def add(self, key: int, fingerprint: int) -> None:
+        self.keys.append(key)
+        self.prints.append(fingerprint)
+        if len(self.keys) >= self.chunk:
+            self._flush()
+
+    def _flush(self) -> None:
+        n = len(self.keys)
+        if not n:
+            return
+        _copies = pa.table({"seq": pa.array(range(self.seen, self.seen + n), pa.int64()),
+                            "key": np.frombuffer(self.keys, np.int64), "print": np.frombuffer(self.prints, np.int64)})
+        self.db.execute("INSERT INTO _email_copies SELECT seq, key, print FROM _copies")
+        self.seen += n
+        self.keys, self.prints = array("q"), array("q")
+
+    def differing(self) -> int:
+        """Copies, after the first of their Message-ID, whose addresses differ from the first's."""
+        self._flush()
+        return self.db.execute(
+            """WITH firsts AS (SELECT key, arg_min(print, seq) AS first FROM _email_copies GROUP BY key HAVING count(*) > 1)
+               SELECT count(*) FROM _email_copies c JOIN firsts f USING (key) WHERE c.print <> f.first""").fetchone()[0]
+
+    def __enter__(self) -> "_Copies":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        try:
+            self.db.execute("DROP TABLE IF EXISTS _email_copies")
+        except duckdb.Error:  # the batch's transaction failed: rolling it back drops the table
+            if exc[0] is None:
+                raise
+
+
+# The plain forms of RFC 5322's address lists (3.4), read by one pattern, an entry at a time:
+# a bare addr-spec (its parts dot-atoms, 3.2.3), or a phrase of atoms (with obs-phrase's
+# periods: "Joe Q. Public") and quoted strings without quoted pairs before an angle-addr; an
+# entry may open a group ("Team:") and end one (";"); simple comments (no nesting, no quoted
+# pair) may stand where white space may. Quantifiers are possessive, so a list the pattern does
+# not fit fails in linear time and goes to the standard library.
+_ATEXT = r"A-Za-z0-9!#$%&'*+\-/=?^_`{|}~"
+_DOT_ATOM = rf"[{_ATEXT}]++(?:\.[{_ATEXT}]++)*+"
+_ADDR_SPEC = rf"{_DOT_ATOM}@{_DOT_ATOM}"
+_CFWS = r"(?:[ \t]++|\([^()\\]*+\))*+"
+_WORD = rf'(?:[{_ATEXT}.]++|"[^"\\]*+")'
+_PHRASE = rf"(?:{_WORD}{_CFWS})++"
+_PLAIN_ENTRY = re.compile(
+    rf"{_CFWS}(?P<open>{_PHRASE}:{_CFWS})?+"
+    rf"(?:(?:{_PHRASE})?+<[ \t]*+(?P<angle>{_ADDR_SPEC})[ \t]*+>{_CFWS}|(?P<bare>{_ADDR_SPEC}){_CFWS})?+"
+    rf"(?P<end>,|;{_CFWS}(?:,|\Z)|\Z)")
+# The two commonest forms, each read by one match: a list of bare addresses, one named mailbox.
+_BARE_LIST = re.compile(rf"[ \t]*+{_ADDR_SPEC}[ \t]*+(?:,[ \t]*+{_ADDR_SPEC}[ \t]*+)*+")
+_NAMED_MAILBOX = re.compile(rf"[ \t]*+(?:{_WORD}[ \t]*+)*+<[ \t]*+({_ADDR_SPEC})[ \t]*+>[ \t]*+")
+# An encoded word (RFC 2047) the pattern may take as an atom: the standard library reads one
+# from "=?" to the next "?=", across any special character, so a value with an "=?" that does
+# not start one of these (a charset, Q or B, encoded text of atext without "?") is left to it.
+_ENCODED_WORD = re.compile(r"=\?[A-Za-z0-9_\-]++(?:\*[A-Za-z0-9_\-]++)?+\?[QqBb]\?"
+                           r"(?:=[0-9A-Fa-f]{2}|[A-Za-z0-9!#$%&'*+\-/^_`{|}~.])*+=*+\?=")
+_ADDRESS_HEADER = email.policy.default.header_factory["to"]  # one class, made once (the registry makes one per call)
+_MAILTO = re.compile(r"<\s*mailto:", re.IGNORECASE)
+
+
+def addresses_of(value: str) -> list[str]:
+    """The addresses of an address-list header value (``From``, ``To``, ``Cc``), as RFC 5322 reads them.
+
+    The addr-spec of every mailbox in the list, in order, groups flattened (``Team: a@x, b@x;``
+    gives both; the empty group ``undisclosed-recipients:;`` none), source routes dropped
+    (``<@relay:mary@example.net>`` is ``mary@example.net``), comments, quoted display names and
+    encoded words skipped over. A mailbox without a domain (``XX``,
+    ``<Undisclosed-Recipient:@host;>``, ``<>``) is no address.
+
+    Plain lists (bare addresses, ``Name <address>`` entries with quoted names, simple comments
+    and groups, well-formed encoded words) are read by a pattern; anything else by the standard
+    library's parser (``email.policy.default``), whose answer the pattern's equals (a property
+    test checks). Deliberate differences: ``<mailto:a@x>`` (some web forms) is ``a@x``, where
+    the standard library reads a group named ``mailto``; a value its parser fails on (``bob@``
+    raises IndexError) has no address rather than failing the import (the import counts it),
+    unless it is a plain form (``.<d@x.example>`` makes it raise AttributeError; it is
+    ``d@x.example``).
+
+    >>> addresses_of('Project Team: bob@acme.example, "Doe, Carl" <carl@acme.example>;, <@relay:mary@example.net>')
+    ['bob@acme.example', 'carl@acme.example', 'mary@example.net']
+    >>> addresses_of("undisclosed-recipients:;"), addresses_of("<Undisclosed-Recipient:@host;>")
+    ([], [])
+    """
+    return _read_addresses(value) or []
+
+
+def _read_addresses(value: str) -> list[str] | None:
+    """:func:`addresses_of`, or None when the standard library's parser fails on the value."""
+    if "=?" not in value:
+        if _BARE_LIST.fullmatch(value) is not None:
+            return [a.strip() for a in value.split(",")]
+        m = _NAMED_MAILBOX.fullmatch(value)
+        if m is not None:
+            return [m.group(1)]
+    else:
+        at = value.find("=?")
+        while at >= 0:
+            if not _ENCODED_WORD.match(value, at):
+                return _parsed(value)
+            at = value.find("=?", at + 2)
     out = []
-    for part in text.split(","):
-        lt = part.rfind("<")
-        if lt >= 0:
-            gt = part.find(">", lt)
-            a = part[lt + 1 : gt if gt >= 0 else None].strip()
-        else:
-            a = part.strip()
-        if a.startswith("mailto:"):
-            a = a[7:]
-        if "@" in a and " " not in a and not a.startswith("=?"):
+    pos, end = 0, len(value)
+    match = _PLAIN_ENTRY.match
+    in_group = False
+    while pos < end:
+        m = match(value, pos)
+        if m is None or m.end() == pos:
+            return _parsed(value)
+        opens, angle, bare, ends = m.groups()
+        if opens is not None:
+            if in_group:  # a group within a group
+                return _parsed(value)
+            in_group = True
+        if ends[:1] == ";":
+            if not in_group:
+                return _parsed(value)
+            in_group = False
+        a = angle or bare
+        if a:
+            if "=?" in a:  # what looks like an encoded word in an address: the stdlib decodes it
+                return _parsed(value)
             out.append(a)
+        pos = m.end()
+    if in_group:  # a group never closed
+        return _parsed(value)
     return out
+
+
+def _parsed(value: str) -> list[str] | None:
+    """:func:`addresses_of` by the standard library's RFC 5322 parser (None if it fails)."""
+    if "mailto:" in value.lower():
+        value = _MAILTO.sub("<", value)
+    try:
+        header = _ADDRESS_HEADER("to", value)
+    except Exception:  # its parser raises on some malformed values (IndexError for "bob@"): counted by the caller
+        return None
+    return [a.addr_spec for a in header.addresses if a.username and a.domain]
 
 
 _DATE = re.compile(r"(?:\w+,\s*)?(\d{1,2})\s+(\w{3})\w*\s+(\d{2,4})\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([+-]\d{4})?\s*(?:\(.*\))?$")

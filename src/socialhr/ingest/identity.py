@@ -49,6 +49,7 @@ class IdentityResolver:
             self.known[t] = (p, s)
             self.ids[t] = i
         self.next_id = max(self.ids.values(), default=0) + 1
+        self._first_new_id = self.next_id
         self.cache: dict[str, str | None] = {}
         self.new: dict[str, tuple[str, str | None, str | None, str]] = {}  # token -> (kind, raw, person, status)
         # The roster's people (for id_of), read now: resolving may run in a
@@ -183,6 +184,28 @@ class IdentityResolver:
         for _, _, _, status in self.new.values():
             out[status] = out.get(status, 0) + 1
         return out
+
+    def drop_unused(self) -> int:
+        """Forget the new identities that no row this batch stored in ``interaction_rows`` names.
+
+        A connector resolves the addresses of every message it reads, before it knows whether
+        the message is stored; one it then skips (no date, no one but the sender, a duplicate)
+        must not leave identities behind, or the new external and unresolved counts grow with
+        what was never imported. Call it after the rows are stored and before :meth:`counts`
+        and :meth:`flush`; only for a batch whose identities appear in no other table. Returns
+        how many were dropped (their ids are left unused).
+        """
+        if not self.new:
+            return 0
+        used = {i for (i,) in self.ws.db.execute(
+            """SELECT DISTINCT id FROM (
+                   SELECT sender AS id FROM interaction_rows WHERE batch_id = $1
+                   UNION ALL SELECT unnest(recipients) FROM interaction_rows WHERE batch_id = $1)
+               WHERE id >= $2""", [self.batch_id, self._first_new_id]).fetchall()}
+        unused = [t for t in self.new if self.ids[t] not in used]
+        for t in unused:
+            del self.new[t]
+        return len(unused)
 
     def flush(self) -> None:
         """Store new identities: tokens in the analytics database, raw values in the vault."""

@@ -406,6 +406,7 @@ def _update_people(ws: Workspace, batch: Batch) -> dict[str, int]:
     new_rows: list[list] = []
     open_row: dict[str, int] = {}  # person -> index in new_rows of their open record
     replaced, closed, older = [], [], 0
+    closed_here = 0  # records this import opened and then ended (a second change within the file)
     for person, week, dept, level, attrs in segments:
         cur = current[person]
         merged = {**json.loads(cur[9] or "{}"), **{k: v for k, v in json.loads(attrs or "{}").items() if v is not None}}
@@ -424,6 +425,7 @@ def _update_people(ws: Workspace, batch: Batch) -> dict[str, int]:
             start = week
             if person in open_row:
                 new_rows[open_row[person]][2] = week
+                closed_here += 1
             else:
                 closed.append((week, person, cur[1]))
         row = [person, start, None, dept, cur[3], cur[4], level, cur[6], cur[7], cur[8],
@@ -440,7 +442,7 @@ def _update_people(ws: Workspace, batch: Batch) -> dict[str, int]:
                "valid_from": pa.array([r[2] for r in closed], pa.date32())})
     if new_rows:
         _bulk(db, "INSERT INTO people_history SELECT * FROM _t", {c: [r[i] for r in new_rows] for i, c in enumerate(_HISTORY_SCHEMA.names)}, _HISTORY_SCHEMA)
-    return {"records_opened": len(new_rows), "records_closed": len(closed), "attribute_changes_before_current_record": older}
+    return {"records_opened": len(new_rows), "records_closed": len(closed) + closed_here, "attribute_changes_before_current_record": older}
 
 
 def _bulk(db: duckdb.DuckDBPyConnection, sql: str, columns: dict, schema: pa.Schema | None = None) -> None:
