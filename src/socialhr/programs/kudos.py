@@ -32,7 +32,7 @@ from ..errors import InputError, PrivacyError
 from ..ingest import ingest
 from ..ingest.recognition import CHANNEL, People, check, messages
 
-__all__ = ["Kudos", "give", "received", "given", "feed", "crossing", "crossing_rows", "CHANNEL"]
+__all__ = ["Kudos", "give", "received", "given", "feed", "latest", "crossing", "crossing_rows", "CHANNEL"]
 
 
 @dataclass
@@ -95,6 +95,15 @@ def feed(ws: Any, viewer: Any, *, limit: int = 50) -> list[Kudos]:
         raise PrivacyError("the kudos feed is off: a message is seen by its giver and receiver only",
                            hint="Read the metadata with 'socialhr export DIR kudos', or turn the kudos_feed setting on.")
     return _kudos(ws, "(giver = ? OR receiver = ?)", [viewer.person, viewer.person], limit=limit)
+
+
+def latest(ws: Any, *, limit: int = 50, with_messages: bool = False) -> list[Kudos]:
+    """The newest kudos, messages left empty unless ``with_messages`` (an admin's list on the terminal)."""
+    rows = _kudos(ws, "true", [], limit=limit)
+    if not with_messages:
+        for k in rows:
+            k.message = ""
+    return rows
 
 
 def _person(ws: Any, raw: str) -> str:
