@@ -7,4 +7,6 @@ is a :class:`~.population.Population`: the people employed now, their org
 chart and their network from the latest analysis.
 
 * :mod:`.intros` — introductions for new joiners (``socialhr intros``).
+* :mod:`.namegame` — the colleague name game (``socialhr game``).
+* :mod:`.kudos` — peer recognition (``socialhr kudos``).
 """
