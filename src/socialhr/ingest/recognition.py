@@ -93,9 +93,10 @@ def import_kudos(ws: Workspace, path: str | Path, *, encoding: str | None = None
 class People:
     """Who a giver or receiver is: an employee id, a work e-mail, or a pseudonym, of someone on the roster."""
 
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, *, on_roster: Any = None):
         self.ws = ws
-        self.on_roster = {p for (p,) in ws.db.execute("SELECT person FROM people").fetchall()}
+        # (A caller that has the people at hand, e.g. a program's population, passes them.)
+        self.on_roster = on_roster if on_roster is not None else {p for (p,) in ws.db.execute("SELECT person FROM people").fetchall()}
         self._cache: dict[str, str | None] = {}
 
     def find(self, raw: str) -> str | None:

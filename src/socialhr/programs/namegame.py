@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from ..errors import InputError, SocialHRError
@@ -89,14 +90,34 @@ class Result:
 
 def _population(ws: Any) -> Population:
     """The population (cached until the next analysis or import)."""
-    stamp = ws.db.execute("SELECT (SELECT max(analyzed_at) FROM network_analysis), (SELECT max(batch_id) FROM ingestion_log)").fetchone() \
-        if ws.db.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'network_analysis'").fetchone()[0] else None
-    cached = ws.cache.get("namegame_population")
-    if cached is not None and cached[0] == stamp and stamp is not None:
+    return _game(ws).pop
+
+
+@dataclass
+class _Game:
+    """The population with what every card needs of it, made once per analysis and import."""
+
+    pop: Population
+    department: np.ndarray  # department codes (-1: none)
+    joiner: np.ndarray  # new joiners (hired within joiner_days)
+
+
+def _game(ws: Any) -> _Game:
+    try:
+        stamp = ws.db.execute("SELECT (SELECT max(analyzed_at) FROM network_analysis), (SELECT max(batch_id) FROM ingestion_log), ?",
+                              [ws.settings["joiner_days"]]).fetchone()
+    except duckdb.CatalogException:  # (no analysis yet: load says what to do)
+        stamp = None
+    cached = ws.cache.get("namegame")
+    if cached is not None and stamp is not None and cached[0] == stamp:
         return cached[1]
     pop = load(ws)
-    ws.cache["namegame_population"] = (stamp, pop)
-    return pop
+    codes = {d: k for k, d in enumerate(sorted({d for d in pop.department if d is not None}))}
+    joiner = np.zeros(len(pop), dtype=bool)
+    joiner[pop.joiners(ws.settings["joiner_days"])] = True
+    game = _Game(pop, np.array([codes.get(d, -1) for d in pop.department], dtype=np.int64), joiner)
+    ws.cache["namegame"] = (stamp, game)
+    return game
 
 
 def _names(ws: Any) -> dict[str, str]:
@@ -105,7 +126,7 @@ def _names(ws: Any) -> dict[str, str]:
 
 
 def _player(ws: Any, pop: Population, player: str) -> int:
-    found = People(ws).find(str(player).strip())
+    found = People(ws, on_roster=pop.index).find(str(player).strip())
     if found is None or found not in pop.index:
         raise SocialHRError(f"{player!r} is not anyone employed on {pop.as_of}",
                             hint="Give the employee id (or work e-mail, or pseudonym) of someone on the roster.")
@@ -182,6 +203,13 @@ def _schedule(ws: Any, player: str) -> tuple[dict[str, tuple[int, int, bool]], i
 
 def weights(pop: Population, i: int, joiner_days: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """How likely each colleague is to be drawn for player ``i`` (:data:`WEIGHTS`), and each reason's mask."""
+    joiner = np.zeros(len(pop), dtype=bool)
+    joiner[pop.joiners(joiner_days)] = True
+    dept = np.array([d is not None and d == pop.department[i] for d in pop.department], dtype=bool)
+    return _weights(pop, i, dept, joiner)
+
+
+def _weights(pop: Population, i: int, dept: np.ndarray, joiner: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     n = len(pop)
     mine = pop.neighbours(i)
     tied = np.zeros(n, dtype=bool)
@@ -190,9 +218,6 @@ def weights(pop: Population, i: int, joiner_days: int) -> tuple[np.ndarray, dict
     if len(mine):
         two[np.concatenate([pop.neighbours(j) for j in mine])] = True
     two &= ~tied
-    joiner = np.zeros(n, dtype=bool)
-    joiner[pop.joiners(joiner_days)] = True
-    dept = np.array([d is not None and d == pop.department[i] for d in pop.department], dtype=bool)
     masks = {"same_department": dept, "collaborator": tied, "two_steps": two, "new_joiner": joiner}
     w = np.ones(n)
     for name, mask in masks.items():
@@ -212,15 +237,17 @@ def next_card(ws: Any, player: str, *, rng: np.random.Generator | None = None, s
     if choices < 2:
         raise SocialHRError(f"a card needs at least 2 names to choose from, got {choices}")
     rng = rng if rng is not None else np.random.default_rng(seed)
-    pop = _population(ws)
+    game = _game(ws)
+    pop = game.pop
     i = _player(ws, pop, player)
     names = _names(ws)
-    named = np.array([p in names for p in pop.person], dtype=bool)
+    named = np.isin(pop.person, np.array(list(names), dtype=str))
     named[i] = False
     if not named.any():
         raise SocialHRError("no colleague has a name in the vault", hint="Import a roster with a name column: socialhr ingest DIR roster FILE")
     state, rounds = _schedule(ws, pop.person[i])
-    w, masks = weights(pop, i, ws.settings["joiner_days"])
+    same = (game.department == game.department[i]) & (game.department[i] >= 0)
+    w, masks = _weights(pop, i, same, game.joiner)
     due, soonest = [], []
     for card, (box, last, _) in state.items():
         c = pop.index.get(card)
@@ -239,28 +266,37 @@ def next_card(ws: Any, player: str, *, rng: np.random.Generator | None = None, s
             review = False
         else:
             c = pop.index[min(soonest)[2]]
-    return _card(ws, pop, i, c, names, named, rng, choices, review, [k for k, m in masks.items() if m[c]])
+    return _card(ws, game, i, c, names, named, rng, choices, review, [k for k, m in masks.items() if m[c]])
 
 
-def _card(ws: Any, pop: Population, i: int, c: int, names: dict[str, str], named: np.ndarray, rng: np.random.Generator,
+# Distractors are chosen among at most this many people of a pool (a random sample of a larger one).
+_POOL = 2_000
+
+
+def _card(ws: Any, game: _Game, i: int, c: int, names: dict[str, str], named: np.ndarray, rng: np.random.Generator,
           choices: int, review: bool, reasons: list[str]) -> Card:
+    pop = game.pop
     right = names[pop.person[c]]
     photo = _photo(ws, pop.person[c])
-    # Distractors: similar people (the same department, then the same first initial), one name each.
-    score = rng.random(len(pop))
-    score += 2.0 * np.array([d is not None and d == pop.department[c] for d in pop.department])
+    # Distractors: similar people (the card's department first; within it, the same first initial first), one name each.
+    others = named.copy()
+    others[c] = False
+    same = others & (game.department == game.department[c]) & (game.department[c] >= 0)
     first = right[:1].casefold()
-    score += np.array([names.get(p, "")[:1].casefold() == first for p in pop.person], dtype=float)
-    score[~named] = -np.inf
-    score[c] = -np.inf
     picked, seen = [right], {right.casefold()}
-    for k in np.argsort(-score, kind="stable"):
-        if len(picked) == choices or not np.isfinite(score[k]):
+    for pool in (np.flatnonzero(same), np.flatnonzero(others & ~same)):
+        if len(picked) == choices:
             break
-        name = names[pop.person[k]]
-        if name.casefold() not in seen:
-            picked.append(name)
-            seen.add(name.casefold())
+        if len(pool) > _POOL:
+            pool = rng.choice(pool, _POOL, replace=False)
+        score = rng.random(len(pool)) + np.array([names[pop.person[k]][:1].casefold() == first for k in pool], dtype=float)
+        for k in pool[np.argsort(-score, kind="stable")]:
+            if len(picked) == choices:
+                break
+            name = names[pop.person[k]]
+            if name.casefold() not in seen:
+                picked.append(name)
+                seen.add(name.casefold())
     order = rng.permutation(len(picked))
     return Card(player=pop.person[i], person=pop.person[c], choices=[picked[k] for k in order], photo=photo,
                 initials=None if photo else initials(right), level=pop.level[c], team=pop.team[c],
