@@ -123,8 +123,9 @@ def game(
                 share = "" if r["mean_share"] is None else f"{r['mean_share']:.0%}"
                 table.add_row(str(r["rank"]), r["department"], f"{r['players']:,}", share, f"{r['answers']:,}")
             console.print(table)
-            console.print(f"withheld: {board.withheld:,} department{'s' if board.withheld != 1 else ''} with fewer than "
-                          f"{ws.settings['min_group_size']} players; players who opted out are left out.", highlight=False)
+            console.print(f"withheld: {len(board.withheld):,} department{'s' if len(board.withheld) != 1 else ''} with fewer than "
+                          f"{ws.settings['min_group_size']} players{': ' + ', '.join(board.withheld) if board.withheld else ''}; "
+                          "players who opted out are left out.", highlight=False)
 
 
 def _print_progress(p: dict) -> None:

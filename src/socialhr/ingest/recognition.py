@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+
 from ..errors import InputError
 from ..workspace import Workspace
 from .batch import Batch, BatchResult
@@ -55,6 +57,7 @@ def import_kudos(ws: Workspace, path: str | Path, *, encoding: str | None = None
     rows = []
     i = -1
     for rb in src.batches():
+        people.prefetch([*rb.column("from").to_pylist(), *rb.column("to").to_pylist()])
         for rec in rb.to_pylist():
             i += 1
             try:
@@ -75,8 +78,15 @@ def import_kudos(ws: Workspace, path: str | Path, *, encoding: str | None = None
         for giver, receiver, _, _, at in rows:
             sink.add(micros(at), CHANNEL, "message", giver, [receiver], weight=1.0)
         sink.finish()
-        db.executemany("INSERT INTO kudos VALUES (?, ?, ?, ?, ?, ?)",
-                       [(first + k, batch.batch_id, g, r, at, v) for k, (g, r, v, _, at) in enumerate(rows)])
+        # (An Arrow table in one statement: DuckDB's executemany holds memory per row into a keyed table.)
+        db.register("_kudos", pa.table({"kudos_id": pa.array(range(first, first + len(rows)), pa.int64()),
+                                        "giver": [g for g, _, _, _, _ in rows], "receiver": [r for _, r, _, _, _ in rows],
+                                        "given_at": pa.array([at for *_, at in rows], pa.timestamp("us", tz="UTC")),
+                                        "value": [v for _, _, v, _, _ in rows]}))
+        try:
+            db.execute("INSERT INTO kudos SELECT kudos_id, ?, giver, receiver, given_at, value FROM _kudos", [batch.batch_id])
+        finally:
+            db.unregister("_kudos")
         ws.vault.connect().executemany("INSERT INTO kudos.messages VALUES (?, ?, ?)",
                                        [(first + k, m, batch.batch_id) for k, (_, _, _, m, _) in enumerate(rows)])
         batch.rows_read = batch.rows_imported = len(rows)
@@ -98,6 +108,19 @@ class People:
         # (A caller that has the people at hand, e.g. a program's population, passes them.)
         self.on_roster = on_roster if on_roster is not None else {p for (p,) in ws.db.execute("SELECT person FROM people").fetchall()}
         self._cache: dict[str, str | None] = {}
+
+    def prefetch(self, raws: Any) -> None:
+        """Look many identifiers up at once (a file's), so that :meth:`find` needs no query for them."""
+        raws = sorted({str(r).strip() for r in raws if r is not None and str(r).strip()} - self._cache.keys())
+        if not raws:
+            return
+        p = self.ws.pseudonymiser
+        tokens = [p.token("email" if "@" in r else "employee_id", r) for r in raws]
+        found = dict(self.ws.db.execute("SELECT token, person FROM identities WHERE status = 'person' AND token IN "
+                                        "(SELECT unnest(?::VARCHAR[]))", [tokens]).fetchall())
+        for raw, token in zip(raws, tokens):
+            person = found.get(token)
+            self._cache[raw] = person if person in self.on_roster else (raw if raw in self.on_roster else None)
 
     def find(self, raw: str) -> str | None:
         """The person's pseudonym, or None when no one on the roster has that identifier."""

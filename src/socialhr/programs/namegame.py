@@ -190,11 +190,21 @@ def initials(name: str) -> str:
 # -- the schedule ---------------------------------------------------------------
 
 def _schedule(ws: Any, player: str) -> tuple[dict[str, tuple[int, int, bool]], int]:
-    """Each card the player answered: (Leitner box, seq of the last answer, last answer right); and their answers so far."""
+    """The player's cards, replayed from their answers (:func:`replay`)."""
+    return replay(ws.db.execute("SELECT card, seq, correct FROM game_answers WHERE player = ? ORDER BY seq", [player]).fetchall())
+
+
+def replay(answers: list[tuple[str, int, bool]]) -> tuple[dict[str, tuple[int, int, bool]], int]:
+    """Each card of a player's answers ``(card, seq, correct)``, in order: (Leitner box, seq of its last answer, last
+    answer right); and the seq of the player's last answer (0: none).
+
+    >>> state, rounds = replay([("a", 1, True), ("b", 2, False), ("a", 3, True), ("b", 4, True), ("a", 5, False)])
+    >>> state["a"], state["b"], rounds
+    ((1, 5, False), (2, 4, True), 5)
+    """
     state: dict[str, tuple[int, int, bool]] = {}
     rounds = 0
-    for card, seq, correct in ws.db.execute("SELECT card, seq, correct FROM game_answers WHERE player = ? ORDER BY seq",
-                                            [player]).fetchall():
+    for card, seq, correct in answers:
         box = state.get(card, (1, 0, False))[0]
         state[card] = (min(box + 1, TOP_BOX) if correct else 1, seq, bool(correct))
         rounds = seq
@@ -332,24 +342,38 @@ def answer(ws: Any, player: str, card: Card, choice: str | int) -> Result:
 
 def progress(ws: Any, player: str) -> dict[str, Any]:
     """The share of their department a player can name (their latest answer on each colleague was right), and more."""
-    pop = _population(ws)
-    i = _player(ws, pop, player)
-    return _progress(ws, pop, i, _names(ws))
+    game = _game(ws)
+    i = _player(ws, game.pop, player)
+    return _progress(ws, game, [i], _names(ws))[0]
 
 
-def _progress(ws: Any, pop: Population, i: int, names: dict[str, str]) -> dict[str, Any]:
-    state, rounds = _schedule(ws, pop.person[i])
-    dept = pop.department[i]
-    colleagues = [p for k, p in enumerate(pop.person) if k != i and dept is not None and pop.department[k] == dept and p in names]
-    can_name = sum(1 for p in colleagues if p in state and state[p][2])
-    answers = ws.db.execute("SELECT count(*), count(*) FILTER (WHERE correct) FROM game_answers WHERE player = ?",
-                            [pop.person[i]]).fetchone()
-    due = sum(1 for box, last, _ in state.values() if INTERVALS[box] - (rounds - last) <= 0)
-    return {
-        "player": pop.person[i], "department": dept, "department_colleagues": len(colleagues), "can_name": can_name,
-        "share": can_name / len(colleagues) if colleagues else None, "answers": int(answers[0]), "correct": int(answers[1]),
-        "colleagues_met": len(state), "due": due, "opted_out": _opted_out(ws, pop.person[i]),
-    }
+def _progress(ws: Any, game: _Game, players: list[int], names: dict[str, str]) -> list[dict[str, Any]]:
+    """:func:`progress` of several players at once (one query for all their answers)."""
+    pop = game.pop
+    named = np.isin(pop.person, np.array(list(names), dtype=str))
+    per_dept = np.bincount(game.department[named & (game.department >= 0)], minlength=int(game.department.max(initial=-1)) + 1)
+    who = [str(pop.person[i]) for i in players]
+    answers: dict[str, list[tuple[str, int, bool]]] = {p: [] for p in who}
+    for p, card, seq, correct in ws.db.execute(
+            "SELECT player, card, seq, correct FROM game_answers WHERE player IN (SELECT unnest(?::VARCHAR[])) ORDER BY player, seq",
+            [who]).fetchall():
+        answers[p].append((card, seq, bool(correct)))
+    out_players = {p for (p,) in ws.db.execute("SELECT player FROM game_optouts WHERE player IN (SELECT unnest(?::VARCHAR[]))",
+                                               [who]).fetchall()}
+    out = []
+    for i, p in zip(players, who):
+        state, rounds = replay(answers[p])
+        d = game.department[i]
+        colleagues = int(per_dept[d]) - int(named[i]) if d >= 0 else 0
+        can_name = sum(1 for card, (_, _, right) in state.items()
+                       if right and (k := pop.index.get(card)) is not None and named[k] and k != i and d >= 0 and game.department[k] == d)
+        out.append({
+            "player": p, "department": pop.department[i], "department_colleagues": colleagues, "can_name": can_name,
+            "share": can_name / colleagues if colleagues else None, "answers": len(answers[p]),
+            "correct": sum(1 for _, _, c in answers[p] if c), "colleagues_met": len(state),
+            "due": sum(1 for box, last, _ in state.values() if INTERVALS[box] - (rounds - last) <= 0), "opted_out": p in out_players,
+        })
+    return out
 
 
 def opt_out(ws: Any, player: str, *, out: bool = True) -> None:
@@ -362,42 +386,37 @@ def opt_out(ws: Any, player: str, *, out: bool = True) -> None:
             db.execute("INSERT INTO game_optouts VALUES (?, ?)", [person, runs.now()])
 
 
-def _opted_out(ws: Any, person: str) -> bool:
-    return bool(ws.db.execute("SELECT count(*) FROM game_optouts WHERE player = ?", [person]).fetchone()[0])
-
-
-def leaderboard_rows(ws: Any) -> tuple[list[dict[str, Any]], int]:
+def leaderboard_rows(ws: Any) -> list[dict[str, Any]]:
     """Each department's players (who answered at least once and did not opt out) and the mean share of their
-    department they can name, best first; departments with fewer than ``min_group_size`` players are withheld
-    (their count is returned beside the rows)."""
-    pop = _population(ws)
-    names = _names(ws)
+    department they can name, best first; a department with fewer than ``min_group_size`` players is withheld:
+    its row says so, without figures."""
+    game = _game(ws)
+    pop = game.pop
     out = {p for (p,) in ws.db.execute("SELECT player FROM game_optouts").fetchall()}
-    players = [p for (p,) in ws.db.execute("SELECT DISTINCT player FROM game_answers ORDER BY player").fetchall()
-               if p not in out and p in pop.index]
+    players = [pop.index[p] for (p,) in ws.db.execute("SELECT DISTINCT player FROM game_answers ORDER BY player").fetchall()
+               if p not in out and p in pop.index and pop.department[pop.index[p]] is not None]
     by: dict[str, list[dict[str, Any]]] = {}
-    for p in players:
-        i = pop.index[p]
-        if pop.department[i] is not None:
-            by.setdefault(pop.department[i], []).append(_progress(ws, pop, i, names))
-    rows, withheld = [], 0
+    for prog in _progress(ws, game, players, _names(ws)):
+        by.setdefault(prog["department"], []).append(prog)
+    least = ws.settings["min_group_size"]
+    shown, withheld = [], []
     for dept, progs in sorted(by.items()):
-        if len(progs) < ws.settings["min_group_size"]:
-            withheld += 1
+        if len(progs) < least:
+            withheld.append({"department": dept, "withheld": f"fewer than {least} players"})
             continue
         shares = [x["share"] for x in progs if x["share"] is not None]
-        rows.append({"department": dept, "players": len(progs), "mean_share": float(np.mean(shares)) if shares else None,
-                     "answers": sum(x["answers"] for x in progs), "correct": sum(x["correct"] for x in progs)})
-    rows.sort(key=lambda r: (-(r["mean_share"] or 0.0), r["department"]))
-    for rank, r in enumerate(rows, start=1):
+        shown.append({"department": dept, "players": len(progs), "mean_share": float(np.mean(shares)) if shares else None,
+                      "answers": sum(x["answers"] for x in progs), "correct": sum(x["correct"] for x in progs)})
+    shown.sort(key=lambda r: (-(r["mean_share"] or 0.0), r["department"]))
+    for rank, r in enumerate(shown, start=1):
         r["rank"] = rank
-    return rows, withheld
+    return shown + withheld
 
 
 @dataclass
 class Leaderboard:
-    rows: list[dict[str, Any]]
-    withheld: int  # departments with too few players to show
+    rows: list[dict[str, Any]]  # the departments shown, best first
+    withheld: list[str]  # departments with too few players to show
     yours: str | None  # the viewer's department, for an employee
 
 
@@ -406,10 +425,9 @@ def leaderboard(ws: Any, viewer: Any = None) -> Leaderboard:
     from ..results import read
 
     rows = read(ws, "game_leaderboard", viewer=viewer).to_arrow().to_pylist()
-    withheld = leaderboard_rows(ws)[1]
     yours = None
     if viewer is not None and viewer.role == "employee":
         pop = _population(ws)
         if viewer.person in pop.index:
             yours = pop.department[pop.index[viewer.person]]
-    return Leaderboard(rows, withheld, yours)
+    return Leaderboard([r for r in rows if r["withheld"] is None], [r["department"] for r in rows if r["withheld"]], yours)

@@ -46,7 +46,8 @@ from ..programs import namegame as _namegame  # noqa: E402
 from .registry import AGGREGATE  # noqa: E402
 
 LEADERBOARD_SCHEMA = pa.schema([("rank", pa.int64()), ("department", pa.string()), ("players", pa.int64()),
-                                ("mean_share", pa.float64()), ("answers", pa.int64()), ("correct", pa.int64())])
+                                ("mean_share", pa.float64()), ("answers", pa.int64()), ("correct", pa.int64()),
+                                ("withheld", pa.string())])
 CROSSING_SCHEMA = pa.schema(
     [("window_id", pa.string()), ("channel", pa.string()), ("people", pa.int64()), ("ties", pa.int64())]
     + [c for d in ("team", "department") for c in ((f"{d}_known_ties", pa.int64()), (f"cross_{d}_ties", pa.int64()),
@@ -62,10 +63,10 @@ def _game_answers(ctx: Any) -> Query:
 
 
 @result_table("game_leaderboard", help="The colleague name game by department: players and the mean share of their department "
-              "they can name; departments with fewer than min_group_size players withheld, opted-out players left out.",
+              "they can name; departments with fewer than min_group_size players withheld (named, without figures), opted-out players left out.",
               level=AGGREGATE)
 def _game_leaderboard(ctx: Any) -> pa.Table:
-    rows, _ = _namegame.leaderboard_rows(ctx.ws)
+    rows = _namegame.leaderboard_rows(ctx.ws)
     return pa.Table.from_pylist([{f.name: r.get(f.name) for f in LEADERBOARD_SCHEMA} for r in rows], schema=LEADERBOARD_SCHEMA)
 
 
