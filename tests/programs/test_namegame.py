@@ -173,6 +173,9 @@ def test_the_leaderboard_withholds_small_departments_and_leaves_out_who_opted_ou
     # A leader reads it (an aggregate); an employee reads it with their department marked.
     me = _department_players(pop, big, 1)[0]
     assert namegame.leaderboard(org_ws, Viewer.employee(me)).yours == big
+    mine = read(org_ws, "game_answers", viewer=Viewer.employee(me)).to_arrow()
+    assert mine.num_rows == 1 and set(mine["player"].to_pylist()) == {me}
+    assert read(org_ws, "game_answers").to_arrow().num_rows == 9
     read_rows = read(org_ws, "game_leaderboard", viewer=Viewer.leader()).to_arrow().to_pylist()
     assert [(r["department"], r["withheld"], r["mean_share"]) for r in read_rows][1] == (small, "fewer than 5 players", None)
 

@@ -120,7 +120,12 @@ def _kudos(ws: Any, where: str, params: list[Any], *, limit: int | None = None) 
         params = [*params, int(limit)]
     rows = ws.db.execute(sql, params).fetchall()
     text = messages(ws, [r[0] for r in rows])
-    names = dict(ws.vault.connect().execute("SELECT person, name FROM people").fetchall()) if rows else {}
+    people = sorted({p for r in rows for p in r[1:3]})
+    names: dict[str, str] = {}
+    for i in range(0, len(people), 500):  # (only the names shown, read from the vault now)
+        chunk = people[i:i + 500]
+        names.update(ws.vault.connect().execute(f"SELECT person, name FROM people WHERE person IN ({','.join('?' * len(chunk))})",
+                                                chunk).fetchall())
     return [Kudos(int(k), g, r, at, v, text.get(k, ""), names.get(g), names.get(r)) for k, g, r, at, v in rows]
 
 

@@ -36,7 +36,6 @@ players who opted out (:func:`opt_out`).
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -326,7 +325,8 @@ def answer(ws: Any, player: str, card: Card, choice: str | int) -> Result:
         choice = card.choices[choice]
     if choice not in card.choices:
         raise InputError(f"{choice!r} is not one of the card's names", field="choice", hint="Choose one of: " + ", ".join(card.choices))
-    right = _names(ws).get(card.person)
+    row = ws.vault.connect().execute("SELECT name FROM people WHERE person = ?", [card.person]).fetchone()
+    right = row[0].strip() if row and row[0] and row[0].strip() else None
     if right is None:
         raise SocialHRError("the vault no longer has a name for this colleague", hint="Deal another card.")
     correct = choice == right
