@@ -117,9 +117,6 @@ def test_a_card_offers_the_right_name_among_distinct_names_of_similar_people(org
     assert same / total > 0.8, "distractors come from the card's department"
 
 
-ROUNDS = 70
-
-
 def test_progress_is_the_share_of_the_department_named_at_the_latest_answer(org_ws):
     pop = load(org_ws)
     names = _names(org_ws)
@@ -128,22 +125,34 @@ def test_progress_is_the_share_of_the_department_named_at_the_latest_answer(org_
     colleagues = [p for k, p in enumerate(pop.person) if k != i and pop.department[k] == pop.department[i] and p in names]
     rng = np.random.default_rng(3)
     history = {}  # card -> answers, right or not, in order
-    for _ in range(ROUNDS):
+
+    def both_ways():
+        """Colleagues named, then missed at their latest answer, and others the reverse, in different numbers
+        (so that the latest answers, the first ones and any right one all tell different shares)."""
+        mine = [h for p, h in history.items() if p in colleagues]
+        named_then_missed = sum(1 for h in mine if h[0] and not h[-1])
+        missed_then_named = sum(1 for h in mine if not h[0] and h[-1])
+        return named_then_missed >= 1 and missed_then_named >= 1 and named_then_missed != missed_then_named
+
+    # A new card: two right for one wrong; the second time a card comes, the other answer than the first; later, right.
+    # Played until both_ways.
+    for _ in range(150):
         card = namegame.next_card(org_ws, player, rng=rng)
-        # The second time a card comes, the other answer than the first; after that, the same as the second:
-        # some colleagues named, then missed at their latest answer, others the reverse.
         before = history.get(card.person, [])
-        right = bool(rng.random() < 0.6) if not before else (not before[0] if len(before) == 1 else before[1])
+        right = len(history) % 3 != 2 if not before else (not before[0] if len(before) == 1 else True)
         choice = names[card.person] if right else next(c for c in card.choices if c != names[card.person])
         assert namegame.answer(org_ws, player, card, choice).correct == right
         history.setdefault(card.person, []).append(right)
-    mine = [h for p, h in history.items() if p in colleagues]
-    assert any(h[-1] is False and True in h for h in mine) and any(h[-1] is True and False in h for h in mine), \
-        "colleagues named, then missed at the latest answer; and the reverse"
+        if both_ways():
+            break
+    assert both_ways()
+    rounds = sum(len(h) for h in history.values())
     expected = sum(1 for p in colleagues if history.get(p, [False])[-1]) / len(colleagues)
+    first = sum(1 for p in colleagues if history.get(p, [False])[0]) / len(colleagues)
+    assert expected != first, "the latest answers and the first ones tell different shares"
     got = namegame.progress(org_ws, player)
     assert got["share"] == pytest.approx(expected) and got["department_colleagues"] == len(colleagues)
-    assert got["answers"] == ROUNDS and got["correct"] == sum(sum(h) for h in history.values())
+    assert got["answers"] == rounds and got["correct"] == sum(sum(h) for h in history.values())
 
 
 def test_answers_are_checked_and_belong_to_the_player(org_ws):
