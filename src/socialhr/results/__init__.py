@@ -18,10 +18,10 @@ Rows stream in Arrow batches, so a table of any size reads in flat memory.
 >>> ws = Workspace.init(pathlib.Path(tempfile.mkdtemp()) / "ws")
 >>> read(ws, "people").to_arrow().num_rows
 0
->>> read(ws, "person_metrics", viewer=Viewer.leader())
+>>> read(ws, "person_metrics", viewer=Viewer.leader())  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-socialhr.errors.PrivacyError: a leader cannot read 'person_metrics': it holds one row per person. Leaders read aggregates: group_matrix, group_metrics, org_metrics, org_trends, withheld
+socialhr.errors.PrivacyError: a leader cannot read 'person_metrics': it holds one row per person. Leaders read aggregates: ..., group_matrix, group_metrics, org_metrics, org_trends, withheld
 >>> ws.close()
 """
 
