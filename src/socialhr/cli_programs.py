@@ -90,7 +90,8 @@ def game(
             done = namegame.register_photos(ws, path)
             console.print(f"Registered {done['registered']:,} photos in {done['stored_in']} (paths only; the files stay where they are).", highlight=False)
             if done["unmatched"]:
-                console.print(f"  left out {done['unmatched']:,} files named after no one's employee id: {', '.join(done['unmatched_files'])}", highlight=False)
+                console.print(f"  left out {done['unmatched']:,} file{'s' if done['unmatched'] != 1 else ''} named after no one's employee id: "
+                              f"{', '.join(done['unmatched_files'])}", highlight=False)
         elif action == "play":
             rng = np.random.default_rng(seed)
             for _ in range(rounds):
