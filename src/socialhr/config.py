@@ -76,11 +76,25 @@ SETTINGS: dict[str, Setting] = {
         # Insights (docs/insights.md)
         Setting("ghost_town_decline", 0.5, "Adoption: a space whose people posting in the last 28 days fell by at least this share is declining (a ghost town with too few creators).", float),
         Setting("ghost_town_min_creators", 3, "Adoption: a declining space with fewer people starting threads in the last 28 days than this is a ghost town.", int),
+        # The colleague name game and peer recognition (docs/programs.md)
+        Setting("kudos_values", ["teamwork", "customer", "ownership", "learning", "kindness", "innovation"],
+                "Peer recognition: the values a kudos is tagged with; a kudos names one of them (case aside).", list),
+        Setting("kudos_feed", False, "Peer recognition: show every kudos and its message in the feed (off: a message is seen by its giver and receiver only).", bool),
+        Setting("kudos_max_length", 280, "Peer recognition: the longest message a kudos may carry, in characters.", int),
     ]
 }
 
 
+_BOOL_WORDS = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False, "0": False}
+
+
 def _coerce(setting: Setting, value: Any) -> Any:
+    if setting.kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _BOOL_WORDS:
+            return _BOOL_WORDS[value.strip().lower()]
+        raise ValueError
     if setting.kind is int:
         if isinstance(value, bool):
             raise ValueError
@@ -130,6 +144,10 @@ def validate(values: dict[str, Any], *, source: str = "settings") -> dict[str, A
             raise SettingsError(f"{source}: setting '{name}' must be above 0 and at most 1, got {out[name]}", hint=SETTINGS[name].help)
     if len(set(out["level_order"])) != len(out["level_order"]):
         raise SettingsError(f"{source}: setting 'level_order' names a level twice", hint="List each level once, most junior first.")
+    if not out["kudos_values"] or len({v.casefold() for v in out["kudos_values"]}) != len(out["kudos_values"]):
+        raise SettingsError(f"{source}: setting 'kudos_values' must name at least one value, each once", hint=SETTINGS["kudos_values"].help)
+    if out["kudos_max_length"] < 1:
+        raise SettingsError(f"{source}: setting 'kudos_max_length' must be at least 1, got {out['kudos_max_length']}")
     if out["min_group_size"] < 1:
         raise SettingsError(f"{source}: setting 'min_group_size' must be at least 1, got {out['min_group_size']}")
     if out["match_repeat_rounds"] < 0:

@@ -519,6 +519,34 @@ _V9 = [
         hire VARCHAR,
         PRIMARY KEY (run_id, role, candidate)
     )""",
+    # The colleague name game: each answer, as metadata (the player's and the
+    # card's pseudonyms, right or not, when; seq numbers a player's answers).
+    # Names and photos stay in the vault.
+    """CREATE TABLE game_answers (
+        player VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        card VARCHAR NOT NULL,
+        correct BOOLEAN NOT NULL,
+        choices INTEGER NOT NULL,
+        answered_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (player, seq)
+    )""",
+    # Players who keep themselves off the name game's leaderboard.
+    """CREATE TABLE game_optouts (
+        player VARCHAR PRIMARY KEY,
+        opted_out_at TIMESTAMPTZ NOT NULL
+    )""",
+    # Peer recognition: each kudos's metadata (giver, receiver, when, its
+    # value tag). Its interaction is in interaction_rows (channel recognition),
+    # its message in the vault (kudos.sqlite), under the same kudos_id.
+    """CREATE TABLE kudos (
+        kudos_id BIGINT PRIMARY KEY,
+        batch_id INTEGER NOT NULL,
+        giver VARCHAR NOT NULL,
+        receiver VARCHAR NOT NULL,
+        given_at TIMESTAMPTZ NOT NULL,
+        value VARCHAR NOT NULL
+    )""",
 ]
 
 # Versions a workspace can be read without, read-only: they replace views, or

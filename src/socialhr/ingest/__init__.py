@@ -97,6 +97,11 @@ def _register_builtins() -> None:
              options=("column_map", "encoding", "date_format", "question_map", "survey_date", "separator"))(import_survey)
     importer("linkedin", help="An employee's own LinkedIn Connections.csv, with their opt-in (--owner); kept in the vault, apart from the network.",
              options=("owner", "encoding"))(import_linkedin)
+    # Peer recognition (docs/programs.md#peer-recognition-kudos): interactions of channel recognition, messages in the vault.
+    from .recognition import import_kudos
+
+    importer("kudos", help="Peer recognitions (from, to, value, message, at): interactions of channel recognition; messages kept in the vault.",
+             options=("encoding",))(import_kudos)
 
 
 _register_builtins()

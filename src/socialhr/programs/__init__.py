@@ -9,4 +9,6 @@ chart and their network from the latest analysis.
 * :mod:`.intros` — introductions for new joiners (``socialhr intros``).
 * :mod:`.matching` — cross-team matching (``socialhr match``), with :mod:`.zones` for time zones.
 * :mod:`.onboarding` — each new joiner's network week by week against earlier joiners (``socialhr onboarding``).
+* :mod:`.namegame` — the colleague name game (``socialhr game``).
+* :mod:`.kudos` — peer recognition (``socialhr kudos``).
 """
