@@ -186,5 +186,42 @@ def _p(p: float) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (outcomes, adoption, targets):
+    for fn in (outcomes, adoption, targets, report):
         app.command(fn.__name__)(friendly(fn))
+
+
+def report(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    output: Path = typer.Option(..., "-o", "--output", help="report.html (self-contained) or report.pdf."),
+    title: Optional[str] = typer.Option(None, help="The report's title (default: Social capital report)."),
+    as_role: str = typer.Option("analyst", "--as", help="Whose view: analyst (HR, the whole organization) or leader (aggregates only)."),
+    scope: Optional[str] = typer.Option(None, help="--as leader: their part of the org chart, e.g. 'department=Finance'."),
+    force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
+) -> None:
+    """The CEO report: an executive summary, then social capital, silos, new joiners, programs, outcomes, adoption and targets."""
+    from . import report as rp
+    from .errors import InputError
+    from .export import _check_output
+    from .results import Viewer
+
+    if as_role not in ("analyst", "leader"):
+        raise InputError(f"--as {as_role}: a report is for an analyst or a leader", hint="Employees see their own pages, not reports.")
+    viewer = Viewer.analyst()
+    if as_role == "leader":
+        part = None
+        if scope:
+            if "=" not in scope:
+                raise InputError(f"--scope expects FIELD=VALUE, got {scope!r}", hint="For example: --scope department=Finance")
+            field, value = scope.split("=", 1)
+            part = (field.strip(), value.strip())
+        viewer = Viewer.leader(part)
+    if output.suffix.lower() not in (".html", ".pdf"):
+        raise InputError(f"cannot write a report as '{output.suffix or output.name}'", hint="Give -o report.html or -o report.pdf.")
+    _check_output(output, force=force)
+    from .cli_common import _progress
+
+    with _open(workspace, read_only=True) as ws, _progress("Report") as bar:
+        task = bar.add_task("Reading the figures", total=None)
+        made = rp.build(ws, viewer=viewer, title=title)
+        rp.write(made, output, progress=lambda step: bar.update(task, description=step))
+    console.print(f"Wrote {output} ({made.viewer}; network of {made.window_note}).", highlight=False)

@@ -24,7 +24,7 @@ def build(root, *, people: int, seed: int, attrition_hr: float):
     return root / "ws", truth
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def planted(tmp_path_factory):
     """1,500 people, seed 5, a planted hazard ratio of 3 for the bottom decile of network size."""
     return build(tmp_path_factory.mktemp("planted"), people=1500, seed=5, attrition_hr=3.0)
@@ -35,3 +35,9 @@ def planted_ws(planted):
     ws = Workspace.open(planted[0])
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def null_planted(tmp_path_factory):
+    """1,200 people, seed 1000, no planted effect (hazard ratio 1)."""
+    return build(tmp_path_factory.mktemp("null"), people=1200, seed=1000, attrition_hr=1.0)
