@@ -35,11 +35,15 @@ demo: install
 	$(BIN)/socialhr export $(DEMO_DIR)/workspace org_metrics -o $(DEMO_DIR)/exports/org_metrics.csv
 	$(BIN)/socialhr export $(DEMO_DIR)/workspace person_trends -o $(DEMO_DIR)/exports/person_trends.csv
 	$(BIN)/socialhr export $(DEMO_DIR)/workspace edges -o $(DEMO_DIR)/exports/network.gexf
+	$(BIN)/socialhr outcomes $(DEMO_DIR)/workspace
+	$(BIN)/socialhr report $(DEMO_DIR)/workspace -o $(DEMO_DIR)/exports/report.html
+	$(BIN)/socialhr report $(DEMO_DIR)/workspace -o $(DEMO_DIR)/exports/report.pdf
 	@echo
 	@echo "Synthetic organization: $(DEMO_DIR)/source (what was planted: $(DEMO_DIR)/source/ground_truth.json)"
 	@echo "Workspace:              $(DEMO_DIR)/workspace (analytics database socialhr.duckdb; identity vault in vault/, keep it apart)"
 	@echo "Analysis exports:       $(DEMO_DIR)/exports (pseudonymised): person_metrics.csv, departments.csv, org_metrics.csv,"
 	@echo "                        person_trends.csv, and network.gexf (open it in Gephi)"
+	@echo "The CEO report:         $(DEMO_DIR)/exports/report.html and report.pdf"
 
 test: install
 	$(BIN)/python -m pytest
