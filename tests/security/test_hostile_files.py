@@ -472,7 +472,7 @@ def test_found_by_fuzzing_a_json_key_that_is_not_utf8(rostered, snap, tmp_path):
 
 KINDS = {"roster": "people.csv", "interactions": "messages.csv", "slack": "export.zip", "teams": "messages.json",
          "email": "box.mbox", "calendar": "cal.ics", "outcomes": "outcomes.csv", "viva-p2p": "p2p.csv",
-         "viva-person": "person.csv", "survey": "survey.csv", "linkedin": "Connections.csv"}
+         "viva-person": "person.csv", "survey": "survey.csv", "linkedin": "Connections.csv", "kudos": "kudos.csv"}
 OPTIONS = {"linkedin": {"owner": "E001"}}
 
 
@@ -556,6 +556,7 @@ SAMPLES = [
     ("viva-person", "person.csv", (DATA / "viva" / "person_query.csv").read_bytes(), {}),
     ("survey", "survey.csv", (DATA / "survey" / "long.csv").read_bytes(), {"survey_date": "2026-03-15"}),
     ("linkedin", "Connections.csv", (DATA / "linkedin" / "Connections.csv").read_bytes(), {"owner": "E003"}),
+    ("kudos", "kudos.csv", (DATA / "kudos" / "kudos.csv").read_bytes(), {}),
 ]
 
 position = st.integers(0, 1 << 20)

@@ -46,10 +46,11 @@ def department_index(departments: list[dict[str, Any]]) -> str:
         return ""
     df = pd.DataFrame({"department": [r["group"] for r in rows], "index": [r["index"] for r in rows]})
     lo, hi = min(90.0, df["index"].min() - 2), max(110.0, df["index"].max() + 2)
-    x = alt.X("index:Q", title="Social capital index (100 = organization)", scale=alt.Scale(domain=[lo, hi]))
+    scale = alt.Scale(domain=[lo, hi], zero=False)
+    x = alt.X("index:Q", title="Social capital index (100 = organization)", scale=scale)
     y = alt.Y("department:N", sort="-x", title=None, axis=alt.Axis(labelLimit=200))
     dots = alt.Chart(df).mark_point(filled=True, size=90, color=PALETTE[0]).encode(x=x, y=y)
-    rule = alt.Chart(pd.DataFrame({"x": [100]})).mark_rule(color="#333").encode(x="x:Q")
+    rule = alt.Chart(pd.DataFrame({"index": [100]})).mark_rule(color="#333").encode(x=alt.X("index:Q", scale=scale))
     return _svg((rule + dots).properties(width=WIDTH, height=max(60, 22 * len(rows))))
 
 
