@@ -181,12 +181,34 @@ def targets(
                   "target or the trend of the last six windows reaches it by the due date (docs/insights.md).", highlight=False)
 
 
+def impact(
+    workspace: Path = typer.Argument(..., help="The workspace folder."),
+    program: str = typer.Option("introductions", help="introductions or matches."),
+    run: Optional[int] = typer.Option(None, help="The run (default: the program's latest)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
+) -> None:
+    """Did a program work? Its participants against similar people it did not reach: change in network size, ties across teams, strong ties."""
+    from .results import read
+
+    with _open(workspace, read_only=True) as ws:
+        rows = read(ws, "program_impact", program=program, run=run).to_arrow().to_pylist()
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    first = rows[0]
+    console.print(f"{program}, run {first['run_id']}: participants {first['participants']}; baseline {first['baseline_window']}, "
+                  f"follow-up {first['followup_window']}; {first['n']:,} matched pairs ({first['exact_matches']:,} within "
+                  "department and level).", highlight=False)
+    for r in rows:
+        console.print(f"  - {r['sentence']}", highlight=False)
+
+
 def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def register(app: typer.Typer) -> None:
-    for fn in (outcomes, adoption, targets, report):
+    for fn in (outcomes, adoption, targets, report, impact):
         app.command(fn.__name__)(friendly(fn))
 
 

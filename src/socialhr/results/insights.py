@@ -121,3 +121,20 @@ def _targets(ctx: Any) -> pa.Table:
 def _target_progress(ctx: Any) -> pa.Table:
     _, progress = _tracked(ctx)
     return pa.Table.from_pylist(progress, schema=PROGRESS_SCHEMA)
+
+
+IMPACT_SCHEMA = pa.schema([
+    ("program", pa.string()), ("run_id", pa.int64()), ("outcome", pa.string()), ("estimate", pa.float64()),
+    ("ci_low", pa.float64()), ("ci_high", pa.float64()), ("n", pa.int64()), ("p_value", pa.float64()),
+    ("participants", pa.string()), ("baseline_window", pa.string()), ("followup_window", pa.string()),
+    ("exact_matches", pa.int64()), ("sentence", pa.string()),
+])
+
+
+@result_table("program_impact", help="A program's effect: participants against matched non-participants (department, level, "
+              "tenure, baseline network), change in network size, ties across teams and strong ties, with 95% intervals "
+              "(--program introductions|matches, --run N).", level=AGGREGATE, reports_withheld=False)
+def _program_impact(ctx: Any, *, program: str = "introductions", run: int | None = None) -> pa.Table:
+    from ..insights import impact
+
+    return pa.Table.from_pylist(impact.impact(ctx.ws, program, run), schema=IMPACT_SCHEMA)
