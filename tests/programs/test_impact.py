@@ -106,3 +106,12 @@ def test_every_role_reads_it_and_the_cli(org, org_ws, tmp_path):
     r = CliRunner().invoke(app, ["impact", str(tmp_path / "ws"), "--program", "matches", "--json"])
     assert r.exit_code == 0, r.output
     assert {x["outcome"] for x in json.loads(r.output)} == set(impact.OUTCOMES)
+
+
+def test_the_report_states_the_impact(org_ws, tmp_path):
+    from socialhr import report
+
+    _, chosen, as_of = _run(org_ws)
+    _plant(org_ws, chosen, as_of, tmp_path)
+    page = report.render.html(report.build(org_ws))
+    assert "Impact of matching" in page and "Evidence, not proof" in page

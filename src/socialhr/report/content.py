@@ -77,6 +77,8 @@ def build(ws: Any, *, viewer: Viewer | None = None, title: str | None = None) ->
     people = _rows(ws, "person_metrics", viewer, window=window) if viewer.role in ("analyst", "admin") else None
     edges = _rows(ws, "edges", viewer, window=window, channel="all") if people else None
     matches = _rows(ws, "matches", viewer)
+    impact = [r for program in ("introductions", "matches")
+              for r in (_rows(ws, "program_impact", viewer, program=program) or []) if r["outcome"] == "network_size"]
 
     rep.sections = {
         "capital": {"trend": org_trend, "departments": sorted(departments, key=lambda r: -(r["index"] or 0))},
@@ -84,7 +86,7 @@ def build(ws: Any, *, viewer: Viewer | None = None, title: str | None = None) ->
         "organization": org[0] if org else None,
         "withheld": withheld,
         "onboarding": _onboarding(benchmark, onboarding, k),
-        "programs": _programs(intros, matches, k),
+        "programs": {**_programs(intros, matches, k), "impact": impact},
         "outcomes": {"effects": effects, "iv": [r for r in iv if r.get("iv") is not None]},
         "adoption": sorted(adoption, key=lambda r: ({"ghost town": 0, "declining": 1, "quiet": 2}.get(r["status"], 3),
                                                     -(r["members"] or 0))),
