@@ -89,3 +89,24 @@ def test_cli_set_list_remove(planted, tmp_path):
     assert r.exit_code == 0
     r = run(app, ["targets", path, "list"])
     assert "No targets yet" in r.output
+
+
+def test_recognition_crossing_teams_is_tracked_for_the_organization(ws, tmp_path):
+    from socialhr import ingest
+    from socialhr.network.analyze import analyze
+
+    ids = ws.vault.employee_ids()
+    first = ws.db.execute("SELECT window_id, window_start FROM network_windows ORDER BY ordinal LIMIT 1").fetchone()
+    people = ws.db.execute("SELECT person, team FROM person_metrics WHERE window_id = ? ORDER BY person LIMIT 40", [first[0]]).fetchall()
+    path = tmp_path / "kudos.csv"
+    at = dt.datetime.combine(first[1] + dt.timedelta(days=3), dt.time(12), tzinfo=dt.timezone.utc).isoformat()
+    path.write_text("from,to,value,message,at\n" + "".join(
+        f"{ids[a]},{ids[b]},teamwork,thanks,{at}\n" for (a, _), (b, _) in zip(people, people[1:])))
+    ingest.ingest(ws, "kudos", path)
+    analyze(ws, window="28d")
+    crossing = [(a_team != b_team) for (_, a_team), (_, b_team) in zip(people, people[1:])]
+    tid = targets.add(ws, "organization", "recognition_cross_team_share", ">=", 0.5, dt.date(2030, 1, 1))
+    progress = [p for p in read(ws, "target_progress").to_arrow().to_pylist() if p["target_id"] == tid]
+    assert progress[0]["value"] == pytest.approx(sum(crossing) / len(crossing))
+    with pytest.raises(InputError, match="whole organization only"):
+        targets.add(ws, "department=Sales", "recognition_cross_team_share", ">=", 0.5, dt.date(2030, 1, 1))

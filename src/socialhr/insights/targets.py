@@ -40,7 +40,10 @@ METRICS: dict[str, tuple[str, str]] = {
     "isolated_share": ("isolation", "share of members who are isolated"),
     "brokerage": ("brokerage", "mean openness of networks (1 - constraint)"),
     "social_capital_index": ("index", "the social capital index (100 = the organization)"),
+    "recognition_cross_team_share": ("recognition_cross_team", "share of recognition (kudos) ties that cross teams"),
 }
+# Metrics measured for the whole organization only.
+ORGANIZATION_ONLY = {"recognition_cross_team_share"}
 OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt}
 TREND_WINDOWS = 6
 
@@ -72,7 +75,9 @@ def add(ws: Any, scope: str, metric: str, op: str, value: float, due: dt.date, *
         raise InputError(f"unknown comparison {op!r}", hint="Use one of >=, <=, >, < (quote it in the shell: \">=\").")
     if not np.isfinite(value):
         raise InputError(f"a target's value must be a number, got {value!r}", hint="For example: 0.30.")
-    if metric in ("cross_team_tie_share", "isolated_share", "brokerage") and not 0 <= value <= 1:
+    if metric in ORGANIZATION_ONLY and dim is not None:
+        raise InputError(f"{metric} is measured for the whole organization only", hint=f'Give the scope organization: set organization {metric} ">=" 0.5')
+    if metric in ("cross_team_tie_share", "isolated_share", "brokerage", "recognition_cross_team_share") and not 0 <= value <= 1:
         raise InputError(f"{metric} is a share between 0 and 1, got {value}", hint="For 30%, give 0.30.")
     db = ws.db
     if dim is not None:

@@ -103,6 +103,18 @@ def _tracked(ctx: Any) -> tuple[list, list]:
     windows = ctx.windows("*")
     ends = {w: e - dt.timedelta(days=1) for w, e in ctx.ws.db.execute("SELECT window_id, window_end FROM network_windows").fetchall()}
     figures = social_capital.rows(ctx.ws, ctx.aggregates, windows, inside=lambda wid: _in_scope(ctx, wid))
+    if any(t["metric"] == "recognition_cross_team_share" for t in stored):
+        from ..errors import SocialHRError
+        from .registry import TABLES
+
+        try:  # the channel_crossing table's figures, under its own rules
+            crossing = {r["window_id"]: r["cross_team_share"]
+                        for r in TABLES["channel_crossing"].produce(ctx, window="*", channel="recognition").to_pylist()}
+        except SocialHRError:  # no kudos analysed yet
+            crossing = {}
+        for r in figures:
+            if r["dimension"] == "organization":
+                r["recognition_cross_team"] = crossing.get(r["window_id"])
     if ctx.viewer.role == "leader" and ctx.viewer.scope:
         seen = {(r["dimension"], r["group"]) for r in figures}
         stored = [t for t in stored if t["dimension"] is None or (t["dimension"], t["group"]) in seen]
