@@ -18,15 +18,17 @@ from socialhr.results import Viewer, read
 pytestmark = pytest.mark.slow
 
 
-def _run(ws, *, status="met", n=60):
-    """A matching run dated at the end of the first window, with ``n`` participants from across the organization."""
+def _run(ws, *, status="met", n=60, offset=0):
+    """A matching run dated at the end of the first window, with ``n`` participants from across the organization
+    (every k-th by employee id from ``offset``, so the same people whatever the workspace's pseudonymisation key)."""
     db = ws.db
     first, second = db.execute("SELECT window_id, window_end FROM network_windows ORDER BY ordinal LIMIT 2").fetchall()
     as_of = first[1] - dt.timedelta(days=1)
-    both = [p for (p,) in db.execute(
-        "SELECT person FROM person_metrics WHERE window_id = ? INTERSECT SELECT person FROM person_metrics WHERE window_id = ? "
-        "ORDER BY 1", [first[0], second[0]]).fetchall()]
-    chosen = both[::max(1, len(both) // n)][:n]
+    ids = ws.vault.employee_ids()
+    both = sorted((p for (p,) in db.execute(
+        "SELECT person FROM person_metrics WHERE window_id = ? INTERSECT SELECT person FROM person_metrics WHERE window_id = ?",
+        [first[0], second[0]]).fetchall()), key=lambda p: ids[p])
+    chosen = both[offset::max(1, len(both) // n)][:n]
     run_id = runs.new_run(db, "matches", as_of=as_of, window_id=first[0], parameters={})
     now = runs.now()
     db.executemany("INSERT INTO match_groups VALUES (?, ?, ?, 'virtual', '{}', ?, ?)",
@@ -56,17 +58,18 @@ def test_a_planted_effect_is_recovered(org_ws, tmp_path):
     rows = {r["outcome"]: r for r in impact.impact(org_ws, "matches")}
     size = rows["network_size"]
     assert size["run_id"] == run_id and size["n"] == len(chosen) and size["participants"] == "marked met"
-    # Up to 8 new people each (4 written to, 4 writing), fewer where two were tied already.
-    assert 5.5 <= size["estimate"] <= 8.5 and size["ci_low"] > 0 and size["p_value"] < 0.05
+    # Up to 8 new people each (4 written to, 4 writing), fewer where two were tied already; the controls' own
+    # change (about 0 on average, a standard deviation of about 0.5 over 60 pairs) adds its noise.
+    assert 5.5 <= size["estimate"] <= 10 and size["ci_low"] > 0 and size["p_value"] < 0.05
     assert rows["network_size_external"]["estimate"] > 3 and rows["network_size_external"]["ci_low"] > 0
     assert "Evidence, not proof" in size["sentence"]
     # The matched-pairs difference, recomputed from person_metrics.
     db = org_ws.db
     m = {(w, p): s for w, p, s in db.execute("SELECT window_id, person, network_size FROM person_metrics").fetchall()}
     pairs, _ = impact.match(
-        [p for p in chosen], [p for (p,) in db.execute(
+        [p for p in chosen], sorted(p for (p,) in db.execute(
             "SELECT person FROM person_metrics WHERE window_id = ? INTERSECT SELECT person FROM person_metrics WHERE window_id = ?",
-            [size["baseline_window"], size["followup_window"]]).fetchall() if p not in set(chosen)],
+            [size["baseline_window"], size["followup_window"]]).fetchall() if p not in set(chosen)),
         impact._metrics(db, size["baseline_window"]), start=impact._window_start(db, size["baseline_window"]))
     b, f = size["baseline_window"], size["followup_window"]
     diffs = [(m[f, t] - m[b, t]) - (m[f, c] - m[b, c]) for t, c in pairs]
@@ -74,10 +77,18 @@ def test_a_planted_effect_is_recovered(org_ws, tmp_path):
 
 
 def test_no_effect_is_not_reported(org_ws):
-    _run(org_ws)
-    rows = {r["outcome"]: r for r in impact.impact(org_ws, "matches")}
-    for r in rows.values():
-        assert r["ci_low"] <= 0 <= r["ci_high"] and "includes no difference" in r["sentence"], r
+    """Five disjoint samples of participants, nothing planted: estimates centre on 0 and at most two of five are called
+    significant (at 5% each, three or more happen about once in a thousand)."""
+    estimates, significant = [], 0
+    for offset in range(5):
+        org_ws.db.execute("DELETE FROM match_groups")
+        _run(org_ws, offset=offset)
+        row = next(r for r in impact.impact(org_ws, "matches") if r["outcome"] == "network_size")
+        estimates.append(row["estimate"])
+        significant += row["p_value"] < 0.05
+        if row["p_value"] >= 0.05:
+            assert row["ci_low"] <= 0 <= row["ci_high"] and "includes no difference" in row["sentence"], row
+    assert significant <= 2 and abs(sum(estimates) / 5) < 0.75, estimates
 
 
 def test_rules_unmarked_small_and_no_followup(org_ws):

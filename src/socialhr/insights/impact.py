@@ -96,7 +96,8 @@ def impact(ws: Any, program: str, run: int | None = None) -> list[dict[str, Any]
     participants, rule = _participants(db, program, run_id)
     k = int(ws.settings["min_group_size"])
     treated = [p for p in participants if p in base and p in follow]
-    pool = [p for p in base if p in follow and p not in set(participants)]
+    taking_part = set(participants)
+    pool = sorted(p for p in base if p in follow and p not in taking_part)  # sorted: ties in distance go the same way
     pairs, exact = match(treated, pool, base, start=_window_start(db, base_w))
     rows = []
     for outcome, words in OUTCOMES.items():
