@@ -264,6 +264,20 @@ class Vault:
             conn.execute("ROLLBACK")
             raise
 
+    def attach(self, name: str, file: str, tables: list[str]) -> sqlite3.Connection:
+        """The vault's connection with a store of its own (``file`` in the vault folder) attached as ``name``:
+        made on first use with ``tables`` (CREATE TABLE IF NOT EXISTS statements) and mode 0600."""
+        conn = self.connect()
+        if not any(row[1] == name for row in conn.execute("PRAGMA database_list")):
+            path = self.dir / file
+            fresh = not path.exists()
+            conn.execute(f"ATTACH DATABASE ? AS {name}", [str(path)])
+            for ddl in tables:
+                conn.execute(ddl)
+            if fresh:
+                os.chmod(path, 0o600)
+        return conn
+
     def track(self, db: str, table: str, file: str) -> None:
         """Record a batch's writes to a table of a database attached to the vault's connection
         (``file`` in the vault folder), so that they can be undone as the vault's own."""

@@ -23,7 +23,6 @@ role). So, by design:
 from __future__ import annotations
 
 import hashlib
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -131,18 +130,9 @@ def _notes_lines(path: Path, encoding: str | None) -> int:
 
 def _attach(ws: Workspace) -> None:
     """Attach the LinkedIn store to the vault's connection (made on first use, mode 0600)."""
-    conn = ws.vault.connect()
-    if any(row[1] == "linkedin" for row in conn.execute("PRAGMA database_list")):
-        return
-    file = ws.vault.dir / LINKEDIN_FILE
-    fresh = not file.exists()
-    conn.execute("ATTACH DATABASE ? AS linkedin", [str(file)])
-    conn.execute(
+    ws.vault.attach("linkedin", LINKEDIN_FILE, [
         "CREATE TABLE IF NOT EXISTS linkedin.connections (owner TEXT NOT NULL, first_name TEXT, last_name TEXT, url TEXT, "
-        "email TEXT, company TEXT, position TEXT, connected_on TEXT, batch_id INTEGER NOT NULL)"
-    )
-    if fresh:
-        os.chmod(file, 0o600)
+        "email TEXT, company TEXT, position TEXT, connected_on TEXT, batch_id INTEGER NOT NULL)"])
     ws.vault.track("linkedin", "connections", LINKEDIN_FILE)  # (an interrupted import is undone here too)
 
 

@@ -190,15 +190,8 @@ def _time(raw: Any, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:
 
 def _attach(ws: Workspace) -> None:
     """Attach the kudos messages' store to the vault's connection (made on first use, mode 0600)."""
-    conn = ws.vault.connect()
-    if any(row[1] == "kudos" for row in conn.execute("PRAGMA database_list")):
-        return
-    file = ws.vault.dir / KUDOS_FILE
-    fresh = not file.exists()
-    conn.execute("ATTACH DATABASE ? AS kudos", [str(file)])
-    conn.execute("CREATE TABLE IF NOT EXISTS kudos.messages (kudos_id INTEGER PRIMARY KEY, message TEXT NOT NULL, batch_id INTEGER NOT NULL)")
-    if fresh:
-        os.chmod(file, 0o600)
+    ws.vault.attach("kudos", KUDOS_FILE, [
+        "CREATE TABLE IF NOT EXISTS kudos.messages (kudos_id INTEGER PRIMARY KEY, message TEXT NOT NULL, batch_id INTEGER NOT NULL)"])
     ws.vault.track("kudos", "messages", KUDOS_FILE)  # (an interrupted import is undone here too)
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +49,10 @@ _ROW_KEY = "consultation_row"
 # -- the vault-side store of texts ----------------------------------------------
 def _texts(ws: Any) -> Any:
     """The vault's connection with consultations.sqlite attached as ``consult`` (made on first use, mode 0600)."""
-    conn = ws.vault.connect()
-    if not any(row[1] == "consult" for row in conn.execute("PRAGMA database_list")):
-        file = ws.vault.dir / CONSULT_FILE
-        fresh = not file.exists()
-        conn.execute("ATTACH DATABASE ? AS consult", [str(file)])
-        conn.execute("CREATE TABLE IF NOT EXISTS consult.texts (consultation_id INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL)")
-        conn.execute("CREATE TABLE IF NOT EXISTS consult.comments (consultation_id INTEGER NOT NULL, comment_no INTEGER NOT NULL, "
-                     "source_id TEXT, text TEXT NOT NULL, PRIMARY KEY (consultation_id, comment_no))")
-        if fresh:
-            os.chmod(file, 0o600)
-    return conn
+    return ws.vault.attach("consult", CONSULT_FILE, [
+        "CREATE TABLE IF NOT EXISTS consult.texts (consultation_id INTEGER PRIMARY KEY, title TEXT NOT NULL, text TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS consult.comments (consultation_id INTEGER NOT NULL, comment_no INTEGER NOT NULL, "
+        "source_id TEXT, text TEXT NOT NULL, PRIMARY KEY (consultation_id, comment_no))"])
 
 
 def _both(ws: Any, write_analytics: Any, write_vault: Any) -> Any:

@@ -36,7 +36,6 @@ players who opted out (:func:`opt_out`).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,15 +132,7 @@ def _player(ws: Any, pop: Population, player: str) -> int:
 
 
 def _attach(ws: Any) -> Any:
-    conn = ws.vault.connect()
-    if not any(row[1] == "namegame" for row in conn.execute("PRAGMA database_list")):
-        file = ws.vault.dir / GAME_FILE
-        fresh = not file.exists()
-        conn.execute("ATTACH DATABASE ? AS namegame", [str(file)])
-        conn.execute("CREATE TABLE IF NOT EXISTS namegame.photos (person TEXT PRIMARY KEY, path TEXT NOT NULL)")
-        if fresh:
-            os.chmod(file, 0o600)
-    return conn
+    return ws.vault.attach("namegame", GAME_FILE, ["CREATE TABLE IF NOT EXISTS namegame.photos (person TEXT PRIMARY KEY, path TEXT NOT NULL)"])
 
 
 def register_photos(ws: Any, path: str | Path) -> dict[str, Any]:
