@@ -325,6 +325,10 @@ from .cli_insights import register as _register_insights  # noqa: E402
 
 _register_insights(app)
 
+from .cli_web import register as _register_web  # noqa: E402
+
+_register_web(app)
+
 
 def run() -> None:  # pragma: no cover - console entry point
     app()

@@ -81,6 +81,10 @@ SETTINGS: dict[str, Setting] = {
                 "Peer recognition: the values a kudos is tagged with; a kudos names one of them (case aside).", list),
         Setting("kudos_feed", False, "Peer recognition: show every kudos and its message in the feed (off: a message is seen by its giver and receiver only).", bool),
         Setting("kudos_max_length", 280, "Peer recognition: the longest message a kudos may carry, in characters.", int),
+        # The web app (socialhr serve; docs/web.md)
+        Setting("web_session_hours", 12.0, "Web app: how long a sign-in lasts, in hours.", float),
+        Setting("web_login_attempts", 5, "Web app: failed log-ins allowed per username and per client address in web_login_window_minutes; more are refused (429).", int),
+        Setting("web_login_window_minutes", 15, "Web app: the period over which failed log-ins are counted.", int),
     ]
 }
 
