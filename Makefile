@@ -39,11 +39,15 @@ demo: install
 	$(BIN)/socialhr report $(DEMO_DIR)/workspace -o $(DEMO_DIR)/exports/report.html
 	$(BIN)/socialhr report $(DEMO_DIR)/workspace -o $(DEMO_DIR)/exports/report.pdf
 	@echo
+	@$(BIN)/python -m socialhr.web.demo $(DEMO_DIR)/workspace
+	@echo
 	@echo "Synthetic organization: $(DEMO_DIR)/source (what was planted: $(DEMO_DIR)/source/ground_truth.json)"
 	@echo "Workspace:              $(DEMO_DIR)/workspace (analytics database socialhr.duckdb; identity vault in vault/, keep it apart)"
 	@echo "Analysis exports:       $(DEMO_DIR)/exports (pseudonymised): person_metrics.csv, departments.csv, org_metrics.csv,"
 	@echo "                        person_trends.csv, and network.gexf (open it in Gephi)"
 	@echo "The CEO report:         $(DEMO_DIR)/exports/report.html and report.pdf"
+	@echo "The web app:            $(BIN)/socialhr serve $(DEMO_DIR)/workspace   then open http://127.0.0.1:8765/ and sign in"
+	@echo "                        with a demo log-in above (stop it with Ctrl+C before running other commands on the workspace)"
 
 test: install
 	$(BIN)/python -m pytest
