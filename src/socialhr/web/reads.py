@@ -16,6 +16,8 @@ from fastapi import Request
 
 from .. import results
 from ..results.registry import PERSON, get
+from ..errors import PrivacyError
+from ..results.viewer import Viewer
 from .accounts import Session
 
 
@@ -32,16 +34,44 @@ def clean(value: Any) -> Any:
     return value
 
 
-def read(request: Request, session: Session, table: str, **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The rows of ``table`` the session may see, and what was withheld; person-level reads are audited."""
+CACHED = 512  # read results kept per server (the newest; cleared by any change)
+
+
+def read(request: Request, session: Session, table: str, *, viewer: Viewer | None = None,
+         **options: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of ``table`` the session may see, and what was withheld; person-level reads are audited.
+
+    ``viewer`` narrows the session's own (e.g. an analyst's own network is read as the employee they are);
+    it is never wider: only the session's viewer or the employee viewer of the session's own person.
+
+    Results are kept per (table, options, viewer, settings) until the next change the server makes (the
+    server is the workspace's only writer while it runs): a page seen by many reads the workspace once.
+    """
     site = request.app.state.site
-    ws = site.workspace()
     spec = get(table)
-    result = results.read(ws, table, viewer=session.user.viewer(), **options)
-    rows = [clean(r) for r in result.to_arrow().to_pylist()]
+    options = {k: v for k, v in options.items() if v is not None}
+    if viewer is None:
+        viewer = session.user.viewer()
+    elif viewer != session.user.viewer() and not (viewer.role == "employee" and viewer.person == session.user.person):
+        raise PrivacyError("a read as another viewer than the signed-in one", hint="Read as the session's viewer.")
+    key = (site.generation, table, tuple(sorted(options.items())), viewer, repr(sorted(site.settings.items())))
+    with site.cache_lock:
+        hit = site.cache.get(key)
+        if hit is not None:
+            site.cache.move_to_end(key)
+    if hit is None:
+        result = results.read(site.workspace(), table, viewer=viewer, **options)
+        hit = ([clean(r) for r in result.to_arrow().to_pylist()], [clean(w) for w in result.withheld])
+        with site.cache_lock:
+            if key[0] == site.generation:
+                site.cache[key] = hit
+                while len(site.cache) > CACHED:
+                    site.cache.popitem(last=False)
+    # (copies: the cached rows stay as read, whatever a route does with its own)
+    rows, withheld = [dict(r) for r in hit[0]], [dict(w) for w in hit[1]]
     if spec.level == PERSON:
         audit(request, session, "view", table, {k: v for k, v in options.items() if v is not None} | {"rows": len(rows)})
-    return rows, [clean(w) for w in result.withheld]
+    return rows, withheld
 
 
 def audit(request: Request, session: Session, action: str, what: str, detail: dict[str, Any] | None = None) -> None:

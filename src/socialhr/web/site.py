@@ -11,6 +11,7 @@ comments) go through :meth:`Site.writing`, one at a time.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -38,6 +39,11 @@ class Site:
         self._views: list[Workspace] = []
         self._views_lock = threading.Lock()
         self._write_lock = threading.RLock()
+        # Bumped by every change made through :meth:`writing`: while the server runs it is the workspace's only
+        # writer, so read-path results cached under one generation (socialhr.web.reads) stay true until it changes.
+        self.generation = 0
+        self.cache: "OrderedDict[Any, Any]" = OrderedDict()
+        self.cache_lock = threading.Lock()
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -58,7 +64,12 @@ class Site:
     def writing(self) -> Iterator[Workspace]:
         """The workspace for a change, one writer at a time."""
         with self._write_lock:
-            yield self.workspace()
+            try:
+                yield self.workspace()
+            finally:
+                with self.cache_lock:
+                    self.generation += 1
+                    self.cache.clear()
 
     def close(self) -> None:
         with self._views_lock:
