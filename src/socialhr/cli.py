@@ -18,7 +18,8 @@ from rich.table import Table
 
 from . import __version__
 from .config import SETTINGS
-from .cli_common import _open, _person_pseudonym, _progress, console, friendly
+from . import cli_common
+from .cli_common import _audit_export, _open, _person_pseudonym, _progress, console, friendly
 from .errors import InputError
 
 app = typer.Typer(
@@ -40,9 +41,12 @@ def _parse_pairs(option: str, pairs: list[str] | None, *, shape: str, example: s
 
 
 @app.callback(invoke_without_command=True)
-def main(version: bool = typer.Option(False, "--version", help="Print the version and exit.")) -> None:
+def main(version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+         wait: float = typer.Option(0.0, "--wait", envvar="SOCIALHR_WAIT", min=0, metavar="SECONDS",
+                                    help="While another process (a running 'socialhr serve') holds the workspace, retry for up to this many seconds (0: fail at once).")) -> None:
     # Everything socialhr writes (the database's log and spill files, exports) is for its owner only.
     os.umask(0o077)
+    cli_common.WAIT["seconds"] = wait
     if version:
         console.print(f"socialhr {__version__}")
         raise typer.Exit()
@@ -243,6 +247,8 @@ def export(
         task = bar.add_task(f"Exporting {table}", total=None)
         n = export_table(ws, table, output, identified=identified, viewer=viewer, force=force, on_result=on_result,
                          progress=lambda rows: bar.update(task, completed=rows), **options)
+    _audit_export(workspace, table, {"options": {k: v for k, v in options.items() if v is not None}, "output": str(output.resolve()),
+                                     "rows": n, "identified": identified, "as": viewer.describe()})
     as_whom = "" if viewer.role in ("analyst", "admin") else f" as {viewer.describe()} sees it"
     console.print(f"Wrote {n:,} rows of {table} to {output}{' (identified)' if identified else ' (pseudonymised)'}{as_whom}.", highlight=False)
     for line in said:

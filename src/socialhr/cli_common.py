@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -40,14 +41,48 @@ def _progress(description: str, *, total: int | None = None) -> Progress:
     )
 
 
-def _open(workspace: Path, *, read_only: bool = False):
-    from .workspace import Workspace
+# Seconds to wait for a workspace another process holds (socialhr --wait / SOCIALHR_WAIT; 0: fail at once).
+WAIT = {"seconds": 0.0}
 
-    ws = Workspace.open(workspace, read_only=read_only)
+
+def _open(workspace: Path, *, read_only: bool = False):
+    ws = _open_waiting(workspace, read_only=read_only, wait=WAIT["seconds"])
     for repair in ws.repairs:
         err.print(f"Repaired: {repair}", highlight=False, soft_wrap=True)
     return ws
 
+
+
+BUSY = "is in use by another socialhr process"  # (the words of the WorkspaceError DuckDB's file lock is turned into)
+RETRY_SECONDS = 1.0
+
+
+def _open_waiting(workspace: Path, *, read_only: bool = False, wait: float = 0.0):
+    """Open the workspace; while another process (a running ``socialhr serve``) holds it, retry for up to ``wait`` seconds.
+
+    DuckDB lets one process open a database file for writing, and none other even
+    for reading while it does, so a command meanwhile either waits or fails with
+    the message that names ``socialhr serve``.
+    """
+    from .errors import WorkspaceError
+    from .workspace import Workspace
+
+    deadline = time.monotonic() + max(0.0, wait)
+    said = False
+    while True:
+        try:
+            return Workspace.open(workspace, read_only=read_only)
+        except WorkspaceError as e:
+            left = deadline - time.monotonic()
+            if BUSY not in e.message or left <= 0:
+                if BUSY in e.message and wait > 0:
+                    raise WorkspaceError(f"{e.message}, still after waiting {wait:g} s", hint=e.hint) from None
+                raise
+            if not said:
+                err.print(f"{workspace} {BUSY} (a running 'socialhr serve'?): waiting up to {wait:g} s for it to finish.",
+                          highlight=False, soft_wrap=True)
+                said = True
+            time.sleep(min(RETRY_SECONDS, left))
 
 
 def _person_pseudonym(ws: Any, person: str) -> str:
@@ -61,3 +96,10 @@ def _person_pseudonym(ws: Any, person: str) -> str:
     raise InputError(f"no one in the roster is {person!r}", hint="Give an employee id (the vault must be present) or a pseudonym from an export.")
 
 
+
+
+def _audit_export(workspace: Path, what: str, detail: dict[str, Any]) -> None:
+    """Write an export made from the command line to the workspace's audit trail (who: the operating-system user)."""
+    from .audit import record_cli
+
+    record_cli(workspace, "export", what, detail)

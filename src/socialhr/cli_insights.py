@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from .cli_common import _open, console, friendly
+from .cli_common import _audit_export, _open, console, friendly
 
 _MODELS = {"cox": "Cox proportional hazards", "logit": "logistic regression", "ordinal": "ordinal logistic regression",
            "ols": "least squares"}
@@ -246,4 +246,5 @@ def report(
         task = bar.add_task("Reading the figures", total=None)
         made = rp.build(ws, viewer=viewer, title=title)
         rp.write(made, output, progress=lambda step: bar.update(task, description=step))
+    _audit_export(workspace, "report", {"output": str(output.resolve()), "as": viewer.describe(), "title": title})
     console.print(f"Wrote {output} ({made.viewer}; network of {made.window_note}).", highlight=False)

@@ -126,14 +126,15 @@ def users_remove(workspace: Path = typer.Argument(..., help="The workspace folde
 
 def audit(workspace: Path = typer.Argument(..., help="The workspace folder."),
           limit: int = typer.Option(100, help="How many of the newest lines."),
-          username: Optional[str] = typer.Option(None, help="Only this account's lines."),
+          username: Optional[str] = typer.Option(None, help="Only this account's lines (the command line's: the operating-system user)."),
+          action: Optional[str] = typer.Option(None, help="Only lines of this action: view, export, download, admin."),
           as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The audit trail: every view of person-level data and every export, with who, what and when (newest first)."""
-    from .web.audit import AuditTrail
+    from .audit import AuditTrail
 
     if not (workspace / "socialhr.toml").exists():
         raise InputError(f"{workspace} is not a socialhr workspace", hint=f"Create one with: socialhr init {workspace}")
-    rows = AuditTrail(workspace).rows(limit=limit, username=username)
+    rows = AuditTrail(workspace).rows(limit=limit, username=username, action=action)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
