@@ -230,12 +230,14 @@ def export(
     person: Optional[str] = typer.Option(None, help="--as employee: their employee id (needs the vault) or pseudonym."),
     force: bool = typer.Option(False, "--force", help="Replace the output file if it exists."),
     run: Optional[int] = typer.Option(None, help="Programs' tables (introductions, ...): the run (default: the latest)."),
+    where: Optional[list[str]] = typer.Option(None, help="filtered_group_metrics: a filter FIELD=VALUE (repeatable: people matching all), e.g. --where location=London."),
 ) -> None:
     """Write a table to a file, pseudonymised unless --identified, as the chosen viewer may see it. .gexf and .graphml write the network for Gephi."""
     from .export import export_table
     from .results import Result
 
     options = {"window": window, "channel": channel, "dimension": dimension, "run": run}
+    options["where"] = tuple((_parse_pairs("--where", where, shape="FIELD=VALUE", example="location=London") or {}).items()) or None
     said: list[str] = []
 
     def on_result(result: Result) -> None:

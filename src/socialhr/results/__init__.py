@@ -40,6 +40,7 @@ from ..recovery import people_missing_from_vault
 from . import insights as _insights  # noqa: F401  (registers the insights' tables)
 from . import programs as _programs  # noqa: F401  (registers the programs' tables)
 from . import tables as _tables  # noqa: F401  (registers the tables)
+from . import filtered as _filtered  # noqa: F401  (registers filtered_group_metrics)
 from .aggregates import Aggregates
 from .registry import AGGREGATE, PERSON, TABLES, Query, ResultTable, get, table_names
 from .viewer import ROLES, Viewer
@@ -145,6 +146,7 @@ def read(ws: Any, table: str, *, viewer: Viewer | None = None, identified: bool 
         schema = finish(pa.RecordBatch.from_pylist([], schema=data.schema)).schema
         batches = (finish(b) for b in data.to_batches(BATCH_ROWS) if b.num_rows)
     result = Result(table, schema, batches, viewer)
+    result.withheld += getattr(ctx, "withheld", [])  # (what a producer with disclosure rules of its own withheld)
     if spec.level == AGGREGATE and spec.reports_withheld and table != "withheld":
         for wid in ctx.windows(options.get("window")):
             result.withheld += [w for w in _tables.withheld(ctx, window=wid).to_pylist()

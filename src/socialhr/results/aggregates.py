@@ -116,7 +116,9 @@ class Aggregates:
         self._figures[window_id] = out
         return out
 
-    def _measure(self, window_id: str, plan: WindowPlan) -> WindowFigures:
+    def window_graph(self, window_id: str) -> tuple[WindowGraph, np.ndarray, np.ndarray]:
+        """The window's network (channel ``all``), where each of ``inputs()[window_id].people`` is in it
+        (vertex indices), and who is flagged isolated (per vertex)."""
         w = self.inputs()[window_id]
         edges = self._edges[window_id]
         wg = WindowGraph.build(
@@ -129,6 +131,11 @@ class Aggregates:
         isolated = np.zeros(wg.n, dtype=bool)
         if flags:
             isolated[wg.index([p for p, _ in flags])] = [bool(f) for _, f in flags]
+        return wg, at, isolated
+
+    def _measure(self, window_id: str, plan: WindowPlan) -> WindowFigures:
+        w = self.inputs()[window_id]
+        wg, at, isolated = self.window_graph(window_id)
         out = WindowFigures()
         for dim in self.dimensions():
             if dim not in w.labels:

@@ -71,7 +71,15 @@ def person_metrics(request: Request, window: Optional[str] = None,
 @router.get("/group-metrics", tags=["analysis"])
 def group_metrics(request: Request, by: str = Query(..., description="A roster field: department, team, location, level or a stored attribute"),
                   window: Optional[str] = None, s: Session = Depends(roles(*EVERYONE))) -> dict[str, Any]:
-    """Metrics of each group of ``by``; groups below the minimum group size are withheld (and said so)."""
+    """Metrics of each group of ``by``; groups below the minimum group size are withheld (and said so).
+
+    Any other parameter is a filter, e.g. ``&location=London&level=IC3``: the figures of each group's people matching
+    every filter (``filtered_group_metrics``), a group withheld when it or what the filter leaves out of it is too small.
+    """
+    filters = tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k not in ("by", "window")))
+    if filters:
+        rows, withheld = reads.read(request, s, "filtered_group_metrics", dimension=by, window=window, where=filters)
+        return {"table": "filtered_group_metrics", "by": by, "where": dict(filters), "rows": rows, "withheld": withheld}
     rows, withheld = reads.read(request, s, "group_metrics", dimension=by, window=window)
     return {"table": "group_metrics", "by": by, "rows": rows, "withheld": withheld}
 
