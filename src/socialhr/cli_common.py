@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from .errors import InputError, SocialHRError
+from .errors import SocialHRError
 
 console = Console()
 err = Console(stderr=True)
@@ -87,15 +87,9 @@ def _open_waiting(workspace: Path, *, read_only: bool = False, wait: float = 0.0
 
 def _person_pseudonym(ws: Any, person: str) -> str:
     """An employee id's pseudonym when the vault holds the key and the roster has them, else ``person`` as given."""
-    if ws.vault.available:
-        candidate = ws.pseudonymiser.person(person)
-        if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [candidate]).fetchone()[0]:
-            return candidate
-    if ws.db.execute("SELECT count(*) FROM people WHERE person = ?", [person]).fetchone()[0]:
-        return person
-    raise InputError(f"no one in the roster is {person!r}", hint="Give an employee id (the vault must be present) or a pseudonym from an export.")
+    from .accounts_rules import person_pseudonym
 
-
+    return person_pseudonym(ws, person)
 
 
 def _audit_export(workspace: Path, what: str, detail: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from .cli_common import _open, _person_pseudonym, console, friendly
+from .cli_common import _open, console, friendly
 from .errors import InputError
 
 users = typer.Typer(help="Accounts of the web app (socialhr serve): add, list, remove.", no_args_is_help=True)
@@ -49,14 +49,9 @@ def users_add(
     replace: bool = typer.Option(False, "--replace", help="Change an existing account (its sessions end)."),
 ) -> None:
     """Add an account; the password is read from a prompt (not echoed) or --password-file, and stored hashed (argon2id)."""
+    from .accounts_rules import add_account
     from .web.accounts import Accounts
 
-    parsed_scope = None
-    if scope is not None:
-        field, sep, value = scope.partition("=")
-        if not sep or not field.strip() or not value.strip():
-            raise InputError(f"--scope expects FIELD=VALUE, got {scope!r}", hint="For example: --scope department=Finance.")
-        parsed_scope = (field.strip(), value.strip())
     if password_file is not None:
         try:
             password = password_file.read_text(encoding="utf-8").splitlines()[0] if password_file.stat().st_size else ""
@@ -65,31 +60,8 @@ def users_add(
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     with _open(workspace) as ws:
-        person = _person_pseudonym(ws, employee_id) if employee_id else None
-        if parsed_scope:
-            _check_scope(ws, parsed_scope)
-        Accounts(ws.vault.dir).add(username, role, password, person=person, scope=parsed_scope, replace=replace)
+        add_account(ws, Accounts(ws.vault.dir), username, role, password, employee_id=employee_id, scope=scope, replace=replace)
     console.print(f"Added [bold]{username}[/] ({role}{f' of {scope}' if scope else ''}).")
-
-
-def _check_scope(ws, scope: tuple[str, str]) -> None:
-    """A leader's scope names a roster field and a value someone on the roster has."""
-    from . import results
-
-    people = results.read(ws, "people").to_arrow()
-    fields = [c for c in ("department", "team", "location", "level") if c in people.column_names]
-    field, value = scope
-    if field in fields:
-        values = set(people.column(field).to_pylist())
-    else:
-        attrs = [a or {} for a in people.column("attributes").to_pylist()] if "attributes" in people.column_names else []
-        attrs = [dict(a) if not isinstance(a, dict) else a for a in attrs]
-        names = sorted({k for a in attrs for k in a})
-        if field not in names:
-            raise InputError(f"--scope names the field {field!r}, which is not on the roster", hint=f"Fields: {', '.join(fields + names)}.")
-        values = {a.get(field) for a in attrs}
-    if value not in values:
-        raise InputError(f"--scope: no one on the roster has {field} {value!r}", hint=f"'socialhr export DIR people' lists the {field} values.")
 
 
 @users.command("list")

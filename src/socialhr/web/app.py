@@ -80,6 +80,8 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from . import admin  # (administration: /admin pages and /api/audit)
+    app.include_router(admin.router)
     return app
 
 
