@@ -74,6 +74,8 @@ class Result:
             parts.append(f"{groups:,} group{'s' if groups != 1 else ''}")
         if dark:
             parts.append(f"every figure of {', '.join(dark)}")
+        if self.table == "filtered_group_metrics":  # (its own rules: the reasons are in the result, not in the withheld table)
+            return " and ".join(parts) + ": " + "; ".join(f"{w['group'] or 'the window'}: {w['reason']}" for w in self.withheld)
         return " and ".join(parts) + " (socialhr export DIR withheld says which and why)"
 
 
