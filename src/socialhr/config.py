@@ -85,6 +85,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("web_session_hours", 12.0, "Web app: how long a sign-in lasts, in hours.", float),
         Setting("web_login_attempts", 5, "Web app: failed log-ins allowed per username and per client address in web_login_window_minutes; more are refused (429).", int),
         Setting("web_login_window_minutes", 15, "Web app: the period over which failed log-ins are counted.", int),
+        # Single sign-on by OpenID Connect (docs/web.md); off while oidc_issuer is empty
+        Setting("oidc_issuer", "", "Web app single sign-on: the OpenID Connect issuer URL (e.g. https://login.example.com/realms/hr); empty: off.", str),
+        Setting("oidc_client_id", "", "Web app single sign-on: this app's client id at the issuer.", str),
+        Setting("oidc_client_secret", "", "Web app single sign-on: the client secret (better: the environment variable SOCIALHR_OIDC_CLIENT_SECRET, which wins).", str),
+        Setting("oidc_username_claim", "preferred_username", "Web app single sign-on: the ID token's claim whose value is the socialhr username (accounts must exist).", str),
     ]
 }
 

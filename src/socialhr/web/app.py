@@ -80,8 +80,9 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    from . import admin  # (administration: /admin pages and /api/audit)
+    from . import admin, oidc  # (administration: /admin pages and /api/audit; single sign-on: /login/oidc)
     app.include_router(admin.router)
+    app.include_router(oidc.router)
     return app
 
 
