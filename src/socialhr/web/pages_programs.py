@@ -117,9 +117,14 @@ def onboarding_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     for r in rows:
         if r["joiner"] not in latest or r["week"] > latest[r["joiner"]]["week"]:
             latest[r["joiner"]] = r
-    flagged = {r["joiner"] for r in rows if r.get("flag")}
-    return {"joiners": len(joiners), "checkpoints": checkpoints, "flagged_joiners": len(flagged),
-            "latest": sorted(latest.values(), key=lambda r: (not r.get("flag"), r["cohort"], r["joiner"]))}
+    flags: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("flag"):
+            flags.setdefault(r["joiner"], []).append(f"week {r['week']}: {r['flag']}")
+    for joiner, r in latest.items():
+        r["flags"] = flags.get(joiner, [])
+    return {"joiners": len(joiners), "checkpoints": checkpoints, "flagged_joiners": len(flags),
+            "latest": sorted(latest.values(), key=lambda r: (not r["flags"], r["cohort"], r["joiner"]))}
 
 
 @router.get("/api/onboarding", tags=["programs"])

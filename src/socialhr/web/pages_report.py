@@ -85,23 +85,23 @@ def report_page(request: Request, s: Session = Depends(roles(*LEADERS))):
 def scope_data(request: Request, s: Session) -> dict[str, Any]:
     """The groups of the leader's part of the org (latest window, and the one before for the change), their targets
     and the latest cohort's onboarding benchmark at weeks 4, 8 and 12."""
-    scope = s.user.scope
+    scope = tuple(s.user.scope) if s.user.scope else None
     groups = section(request, s, "group_metrics", window="*")
     windows = sorted({r["window_id"] for r in groups["rows"]})
     latest = [r for r in groups["rows"] if windows and r["window_id"] == windows[-1]]
-    own = previous = None
-    if scope:
-        own = next((r for r in latest if (r["dimension"], r["group"]) == tuple(scope)), None)
-        if len(windows) > 1:
-            previous = next((r for r in groups["rows"] if r["window_id"] == windows[-2]
-                             and (r["dimension"], r["group"]) == tuple(scope)), None)
+    # The scope's own figures in the latest window that shows them (the disclosure rules may withhold the latest),
+    # and in the one before that shows them, for the change.
+    own = sorted((r for r in groups["rows"] if scope and (r["dimension"], r["group"]) == scope), key=lambda r: r["window_id"])
+    withheld = [w for w in groups["withheld"] if windows and w["window_id"] == windows[-1]]
+    out = {"scope": "=".join(scope) if scope else None, "window": windows[-1] if windows else None,
+           "own": own[-1] if own else None, "previous": own[-2] if len(own) > 1 else None,
+           "own_withheld": next((w["reason"] for w in withheld if scope and (w["dimension"], w["group"]) == scope), None),
+           "groups": latest, "withheld": withheld, "groups_empty": groups["empty"]}
     benchmark = section(request, s, "onboarding_benchmark")
     cohorts = sorted({r["cohort"] for r in benchmark["rows"]})
     onboarding = [r for r in benchmark["rows"] if cohorts and r["cohort"] == cohorts[-1] and r["week"] in (4, 8, 12)]
-    return {"scope": "=".join(scope) if scope else None, "window": windows[-1] if windows else None,
-            "own": own, "previous": previous, "groups": latest, "withheld": groups["withheld"], "groups_empty": groups["empty"],
-            "targets": targets_data(request, s), "onboarding": {"cohort": cohorts[-1] if cohorts else None,
-                                                               "rows": onboarding, "empty": benchmark["empty"]}}
+    return out | {"targets": targets_data(request, s),
+                  "onboarding": {"cohort": cohorts[-1] if cohorts else None, "rows": onboarding, "empty": benchmark["empty"]}}
 
 
 @router.get("/api/overview/scope", tags=["leaders"])
