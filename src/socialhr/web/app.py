@@ -80,6 +80,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from . import pages_programs, pages_report; app.include_router(pages_programs.router); app.include_router(pages_report.router)  # noqa: E702  (HR's and leaders' pages on programs and evidence)
     return app
 
 
