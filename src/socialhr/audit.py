@@ -31,17 +31,26 @@ FILE = "audit.sqlite"
 class AuditTrail:
     def __init__(self, folder: Path):
         self.path = Path(folder) / FILE
+        self._made = False
 
     def _connect(self) -> sqlite3.Connection:
-        fresh = not self.path.exists()
+        if not self._made:
+            self._make()
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA busy_timeout=30000")
-        if fresh:
+        return conn
+
+    def _make(self) -> None:
+        """The file and its table, made once (before the server's threads write to it)."""
+        fresh = not self.path.exists()
+        with closing(sqlite3.connect(self.path, timeout=30, isolation_level=None)) as conn:
+            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("CREATE TABLE IF NOT EXISTS audit (seq INTEGER PRIMARY KEY, at TEXT NOT NULL, username TEXT NOT NULL, "
                          "role TEXT NOT NULL, action TEXT NOT NULL, what TEXT NOT NULL, detail TEXT, client TEXT)")
+        if fresh:
             os.chmod(self.path, 0o600)
-        return conn
+        self._made = True
 
     def record(self, username: str, role: str, action: str, what: str, detail: dict[str, Any] | None = None,
                client: str | None = None) -> None:

@@ -80,6 +80,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from . import pages_programs, pages_report; app.include_router(pages_programs.router); app.include_router(pages_report.router)  # noqa: E702  (HR's and leaders' pages on programs and evidence)
     from . import admin, oidc  # (administration: /admin pages and /api/audit; single sign-on: /login/oidc)
     app.include_router(admin.router)
     app.include_router(oidc.router)

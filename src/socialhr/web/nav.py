@@ -10,6 +10,12 @@ EVERYONE = ("admin", "analyst", "leader", "employee")
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/overview", "Overview", LEADERS),
     ("/me", "My network", EVERYONE),
+    ("/onboarding", "Onboarding", LEADERS),
+    ("/programs", "Programs", LEADERS),
+    ("/adoption", "Adoption", LEADERS),
+    ("/outcomes", "Outcomes", LEADERS),
+    ("/targets", "Targets", LEADERS),
+    ("/report", "Report", LEADERS),
     ("/admin", "Admin", ("admin",)),
 ]
 

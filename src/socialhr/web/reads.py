@@ -60,8 +60,10 @@ def read(request: Request, session: Session, table: str, *, viewer: Viewer | Non
         if hit is not None:
             site.cache.move_to_end(key)
     if hit is None:
-        result = results.read(site.workspace(), table, viewer=viewer, **options)
-        hit = ([clean(r) for r in result.to_arrow().to_pylist()], [clean(w) for w in result.withheld])
+        # (one read of the workspace at a time: the read path's aggregates are computed once and shared)
+        with site.read_lock:
+            result = results.read(site.workspace(), table, viewer=viewer, **options)
+            hit = ([clean(r) for r in result.to_arrow().to_pylist()], [clean(w) for w in result.withheld])
         with site.cache_lock:
             if key[0] == site.generation:
                 site.cache[key] = hit

@@ -34,6 +34,7 @@ class Site:
         self.base.vault.close()  # (opened by this thread; each request thread opens its own when it needs the vault)
         self.accounts = Accounts(self.base.vault.dir)
         self.audit = AuditTrail(self.path)
+        self.audit._make()
         self.https = https
         self._local = threading.local()
         self._views: list[Workspace] = []
@@ -44,6 +45,8 @@ class Site:
         self.generation = 0
         self.cache: "OrderedDict[Any, Any]" = OrderedDict()
         self.cache_lock = threading.Lock()
+        # Reads of the workspace one at a time: the read path's aggregates are computed lazily and shared.
+        self.read_lock = threading.RLock()
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -63,7 +66,7 @@ class Site:
     @contextmanager
     def writing(self) -> Iterator[Workspace]:
         """The workspace for a change, one writer at a time."""
-        with self._write_lock:
+        with self._write_lock, self.read_lock:
             try:
                 yield self.workspace()
             finally:
