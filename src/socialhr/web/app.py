@@ -80,6 +80,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from . import pages_play; app.include_router(pages_play.router)  # the name game, kudos, consultations
     return app
 
 

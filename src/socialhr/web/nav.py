@@ -10,6 +10,7 @@ EVERYONE = ("admin", "analyst", "leader", "employee")
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/overview", "Overview", LEADERS),
     ("/me", "My network", EVERYONE),
+    ("/game", "Name game", EVERYONE), ("/kudos", "Kudos", EVERYONE), ("/consultations", "Consultations", EVERYONE),  # pages_play
 ]
 
 
