@@ -34,7 +34,9 @@ def play(app, web_org, tmp_path_factory):
                                            audience=["department=Engineering"])
         closed = consult.open_consultation(ws, title="Parking", text="Fewer spaces.", closes="2020-01-31", opens="2020-01-01",
                                            audience=["department=Engineering"])
-    return {"people": people, "names": names, "open": opened, "closed": closed}
+        elsewhere = next(r["department"] for r in web_org["roster"] if r["department"] != "Engineering")
+        other = consult.open_consultation(ws, title="Shifts", text="New shifts.", closes="2099-12-31", audience=[f"department={elsewhere}"])
+    return {"people": people, "names": names, "open": opened, "closed": closed, "other": other}
 
 
 def _right_name(app, token):
@@ -220,3 +222,15 @@ def test_accounts_without_a_roster_link_get_a_clear_message(client, play, userna
         r = getattr(c, method)(path, json=body) if body else getattr(c, method)(path)
         assert r.status_code == 403, path
         assert "not linked to anyone on the roster" in r.json()["error"] and "--employee-id" in r.json()["hint"]
+
+
+def test_a_consultation_is_read_by_its_audience_and_by_hr_only(client, app, play):
+    c = client("emp")
+    assert play["other"] not in [x["consultation_id"] for x in c.get("/api/consultations").json()["open_to_you"]]
+    r = c.get(f"/api/consultations/{play['other']}")
+    assert r.status_code == 403 and "New shifts." not in r.text
+    assert c.post(f"/api/consultations/{play['other']}/endorse", json={}).status_code == 400
+    ada = client("ada")
+    assert ada.get(f"/api/consultations/{play['other']}").json()["text"] == "New shifts."
+    assert play["other"] in [x["consultation_id"] for x in ada.get("/api/consultations").json()["all"]]
+    assert any(r["what"] == "consultation_text" and r["username"] == "ada" for r in app.state.site.audit.rows())
