@@ -138,6 +138,13 @@ def test_kudos_given_on_the_web_reach_giver_and_receiver_only(client, app, play)
     assert mine3["received"] == [] and mine3["given"] == [] and mine3["feed"] is None  # (kudos_feed is off)
     assert "Thanks for the release notes" in receiver.get("/kudos").text
     assert "Thanks for the release notes" not in third.get("/kudos").text
+    # With the kudos_feed setting on, everyone reads the feed.
+    settings = app.state.site.settings
+    settings["kudos_feed"] = True
+    try:
+        assert "Thanks for the release notes" in [k["message"] for k in third.get("/api/kudos").json()["feed"]]
+    finally:
+        settings["kudos_feed"] = False
     # Nothing stored for a value that is not a kudos value, or a message too long.
     n = app.state.site.workspace().db.execute("SELECT count(*) FROM kudos").fetchone()[0]
     assert giver.post("/api/kudos", json={"receiver": play["people"]["emp2"], "value": "bravery"}).status_code == 400
