@@ -3,8 +3,9 @@
 HR consults employees on a change (to payroll, to a policy) so that it is
 shaped by those it touches. A consultation is opened with a title, a text,
 a closing date and an audience (roster field = value; everyone employed by
-default). Employees comment and endorse comments (screens in the web app;
-here a CSV import, :func:`import_comments`), or a Slack or Teams channel is
+default). Employees comment and endorse comments or the proposal itself
+(on the web: :func:`comment`, :func:`endorse`, :func:`discussion`; from a
+file: :func:`import_comments`), or a Slack or Teams channel is
 linked (:func:`link`) and every message its members post in it during the
 consultation counts as taking part.
 

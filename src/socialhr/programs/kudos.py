@@ -173,7 +173,11 @@ def search_colleagues(ws: Any, query: str, *, exclude: str | None = None, limit:
 
 
 def _fold(text: str) -> str:
-    """Lower case without accents: "Zoë" matches "zoe"."""
+    """Lower case without accents, so that "Zoë" matches "zoe".
+
+    >>> _fold("Zoë  Ångström")
+    'zoe  angstrom'
+    """
     import unicodedata
 
     return "".join(c for c in unicodedata.normalize("NFKD", str(text).casefold()) if not unicodedata.combining(c))
