@@ -142,10 +142,10 @@ def draw(base: str, runs: int) -> list[float]:
     from playwright.sync_api import sync_playwright
 
     times = []
-    with tempfile.TemporaryDirectory() as profile, sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}"])
+            "--disable-component-update", "--disable-sync", "--use-gl=swiftshader", "--enable-unsafe-swiftshader"])
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         page.goto(f"{base}/login")
         page.fill("#username", "analyst")
