@@ -3,8 +3,9 @@
 HR consults employees on a change (to payroll, to a policy) so that it is
 shaped by those it touches. A consultation is opened with a title, a text,
 a closing date and an audience (roster field = value; everyone employed by
-default). Employees comment and endorse comments (screens in the web app;
-here a CSV import, :func:`import_comments`), or a Slack or Teams channel is
+default). Employees comment and endorse comments or the proposal itself
+(on the web: :func:`comment`, :func:`endorse`, :func:`discussion`; from a
+file: :func:`import_comments`), or a Slack or Teams channel is
 linked (:func:`link`) and every message its members post in it during the
 consultation counts as taking part.
 
@@ -309,6 +310,106 @@ def import_comments(ws: Any, cid: int, path: str | Path) -> dict[str, int]:
     _both(ws, lambda db: _insert_participation(db, rows),
           lambda conn: conn.executemany("INSERT INTO consult.comments VALUES (?, ?, ?, ?)", comments) if comments else None)
     return {"rows": i + 1, "comments": len(comments), "endorsements": endorsements, "already_imported": dup + skipped}
+
+
+# -- taking part on the web: one comment or endorsement at a time -------------------
+PROPOSAL = 0  # the comment_no an endorsement of the consultation's proposal itself carries (comments count from 1)
+COMMENT_MAX = 4000  # the longest comment, in characters
+
+
+def in_audience(ws: Any, cid: int, person: str) -> bool:
+    """Whether ``person`` (a pseudonym) is employed today and in consultation ``cid``'s audience."""
+    c = _consultation(ws, cid)
+    row = ws.db.execute("SELECT department, team, location, level, CAST(attributes AS VARCHAR), exit_date FROM people WHERE person = ?",
+                        [person]).fetchone()
+    if row is None or (row[5] is not None and row[5] <= runs.now().date()):
+        return False
+    held = dict(zip(ORG_FIELDS, row[:4]))
+    attributes = json.loads(row[4]) if row[4] else {}
+    for field, values in c["audience"].items():
+        value = held[field] if field in ORG_FIELDS else attributes.get(field)
+        if value is None or str(value) not in values:
+            return False
+    return True
+
+
+def open_for(ws: Any, person: str) -> list[dict[str, Any]]:
+    """The consultations ``person`` may read and take part in: open now, with ``person`` in their audience (titles from the vault)."""
+    return [c for c in consultations(ws) if c["status"] == "open" and in_audience(ws, c["consultation_id"], person)]
+
+
+def _taking_part(ws: Any, cid: int, person: str) -> dict[str, Any]:
+    c = _consultation(ws, cid)
+    start, end = period(c)
+    if not start <= runs.now() < end:
+        raise SocialHRError(f"consultation {cid} is closed", hint="Comments and endorsements count only while a consultation is open.")
+    if not in_audience(ws, cid, person):
+        raise SocialHRError(f"consultation {cid} is not open to you", hint="It asks only the people of its audience.")
+    return c
+
+
+def comment(ws: Any, cid: int, person: str, body: str) -> int:
+    """``person`` (a pseudonym) comments on an open consultation they are in the audience of; returns the comment's number.
+
+    The text goes to the vault (``consult.comments``), the participation (who, when, which comment) to the
+    analytics database, together (:func:`_both`). The same text twice from the same person is stored once.
+    """
+    body = (body or "").strip()
+    if not body:
+        raise InputError("the comment is empty", field="text", hint="Write what you think of the proposal.")
+    if len(body) > COMMENT_MAX:
+        raise InputError(f"the comment is {len(body):,} characters long, more than {COMMENT_MAX:,}", field="text",
+                         hint="Shorten it, or make two comments.")
+    _taking_part(ws, cid, person)
+    key = ws.pseudonymiser.token(_ROW_KEY, f"{cid}|comment|{person}|{body}")
+    row = ws.db.execute("SELECT comment_no FROM consultation_participation WHERE consultation_id = ? AND row_key = ?", [cid, key]).fetchone()
+    if row is not None:
+        return int(row[0])
+    no = int(ws.db.execute("SELECT coalesce(max(comment_no), 0) + 1 FROM consultation_participation WHERE consultation_id = ? "
+                           "AND kind = 'comment'", [cid]).fetchone()[0])
+    at = runs.now()
+    _both(ws, lambda db: _insert_participation(db, [(cid, person, "comment", no, at, key)]),
+          lambda conn: conn.execute("INSERT OR REPLACE INTO consult.comments VALUES (?, ?, NULL, ?)", [cid, no, body]))
+    return no
+
+
+def endorse(ws: Any, cid: int, person: str, comment_no: int = PROPOSAL) -> bool:
+    """``person`` endorses comment ``comment_no`` of an open consultation (:data:`PROPOSAL`, 0: the proposal itself).
+
+    Stored as participation metadata only (kind ``endorse``, the comment's number; no text). Returns False when
+    ``person`` had endorsed it already (it counts once).
+    """
+    _taking_part(ws, cid, person)
+    comment_no = int(comment_no)
+    if comment_no != PROPOSAL and ws.db.execute(
+            "SELECT 1 FROM consultation_participation WHERE consultation_id = ? AND kind = 'comment' AND comment_no = ?",
+            [cid, comment_no]).fetchone() is None:
+        raise InputError(f"consultation {cid} has no comment {comment_no}", field="comment_no",
+                         hint="Endorse a comment shown on the consultation's page, or 0 for the proposal.")
+    key = ws.pseudonymiser.token(_ROW_KEY, f"{cid}|endorse|{person}|{comment_no}")
+    with ws.transaction() as db:
+        if db.execute("SELECT 1 FROM consultation_participation WHERE consultation_id = ? AND row_key = ?", [cid, key]).fetchone():
+            return False
+        _insert_participation(db, [(cid, person, "endorse", comment_no, runs.now(), key)])
+    ws.cache.clear()
+    return True
+
+
+def discussion(ws: Any, cid: int, person: str | None = None) -> dict[str, Any]:
+    """What a participant reads: the title, text and comments (from the vault, without their authors), each comment's
+    and the proposal's endorsements, and which of them are ``person``'s own or endorsed by ``person``."""
+    out = text(ws, cid)
+    counts = dict(ws.db.execute("SELECT comment_no, count(*) FROM consultation_participation WHERE consultation_id = ? "
+                                "AND kind = 'endorse' GROUP BY comment_no", [cid]).fetchall())
+    mine = ws.db.execute("SELECT kind, comment_no FROM consultation_participation WHERE consultation_id = ? AND person = ?",
+                         [cid, person or ""]).fetchall()
+    endorsed = {n for k, n in mine if k == "endorse"}
+    written = {n for k, n in mine if k == "comment"}
+    for cm in out["comments"]:
+        cm.update({"endorsements": int(counts.get(cm["comment_no"], 0)), "endorsed": cm["comment_no"] in endorsed,
+                   "yours": cm["comment_no"] in written})
+    out.update({"endorsements": int(counts.get(PROPOSAL, 0)), "endorsed": PROPOSAL in endorsed})
+    return out
 
 
 def _insert_participation(db: Any, rows: list[tuple]) -> None:

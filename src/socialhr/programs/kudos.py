@@ -32,7 +32,7 @@ from ..errors import InputError, PrivacyError
 from ..ingest import ingest
 from ..ingest.recognition import CHANNEL, People, check, messages
 
-__all__ = ["Kudos", "give", "received", "given", "feed", "latest", "crossing", "crossing_rows", "CHANNEL"]
+__all__ = ["Kudos", "give", "received", "given", "feed", "latest", "search_colleagues", "crossing", "crossing_rows", "CHANNEL"]
 
 
 @dataclass
@@ -127,6 +127,60 @@ def _kudos(ws: Any, where: str, params: list[Any], *, limit: int | None = None) 
         names.update(ws.vault.connect().execute(f"SELECT person, name FROM people WHERE person IN ({','.join('?' * len(chunk))})",
                                                 chunk).fetchall())
     return [Kudos(int(k), g, r, at, v, text.get(k, ""), names.get(g), names.get(r)) for k, g, r, at, v in rows]
+
+
+# -- finding whom to recognise -------------------------------------------------
+
+SEARCH_MIN = 2  # the shortest query, in characters: one letter would list much of the company
+SEARCH_CAP = 8  # the most matches a search ever answers
+
+
+def search_colleagues(ws: Any, query: str, *, exclude: str | None = None, limit: int = 5) -> list[dict[str, Any]]:
+    """Colleagues whose name matches ``query``, to pick whom to recognise: at most ``limit`` (never more than
+    :data:`SEARCH_CAP`), people employed today only, ``exclude`` (the searcher's pseudonym) left out.
+
+    Each word of the query must begin a word of the name (case and accents aside), so ``"ada lo"`` finds
+    Ada Lovelace. Names are read from the vault now; a query shorter than :data:`SEARCH_MIN` characters is
+    refused (:class:`InputError`): the search finds a colleague, it does not list the company.
+    Returns ``{"person", "name", "department", "team"}`` dicts, best match (whole-name prefix) first.
+    """
+    words = _fold(query).split()
+    if len("".join(words)) < SEARCH_MIN:
+        raise InputError(f"type at least {SEARCH_MIN} letters of the colleague's name", field="q",
+                         hint="For example the first letters of their first or last name.")
+    limit = max(1, min(int(limit), SEARCH_CAP))
+    hits = []
+    for person, name in ws.vault.connect().execute("SELECT person, name FROM people WHERE name IS NOT NULL").fetchall():
+        if person == exclude or not name.strip():
+            continue
+        parts = _fold(name).split()
+        if all(any(p.startswith(w) for p in parts) for w in words):
+            hits.append((0 if _fold(name).startswith(" ".join(words)) else 1, name.strip(), person))
+    if not hits:
+        return []
+    hits.sort()
+    today = dt.datetime.now(dt.timezone.utc).date()
+    active = {p: (d, t) for p, d, t in ws.db.execute(
+        "SELECT person, department, team FROM people WHERE (exit_date IS NULL OR exit_date > ?) "
+        "AND person IN (SELECT unnest(?::VARCHAR[]))", [today, [h[2] for h in hits]]).fetchall()}
+    out = []
+    for _, name, person in hits:
+        if person in active:
+            out.append({"person": person, "name": name, "department": active[person][0], "team": active[person][1]})
+            if len(out) == limit:
+                break
+    return out
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so that "Zoë" matches "zoe".
+
+    >>> _fold("Zoë  Ångström")
+    'zoe  angstrom'
+    """
+    import unicodedata
+
+    return "".join(c for c in unicodedata.normalize("NFKD", str(text).casefold()) if not unicodedata.combining(c))
 
 
 # -- how far recognition crosses teams ----------------------------------------

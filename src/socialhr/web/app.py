@@ -84,6 +84,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
     from . import admin, oidc  # (administration: /admin pages and /api/audit; single sign-on: /login/oidc)
     app.include_router(admin.router)
     app.include_router(oidc.router)
+    from . import pages_play; app.include_router(pages_play.router)  # the name game, kudos, consultations
     return app
 
 

@@ -17,6 +17,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/targets", "Targets", LEADERS),
     ("/report", "Report", LEADERS),
     ("/admin", "Admin", ("admin",)),
+    ("/game", "Name game", EVERYONE), ("/kudos", "Kudos", EVERYONE), ("/consultations", "Consultations", EVERYONE),  # pages_play
 ]
 
 
