@@ -80,6 +80,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(__import__(f"{__package__}.my_programs", fromlist=['router']).router)  # the employee's introductions
     return app
 
 
