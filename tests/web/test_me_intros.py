@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pytest
 
-from socialhr.programs import intros
+from socialhr.ingest import ingest
+from socialhr.programs import intros, referrals
 from socialhr.web.accounts import Accounts
 from socialhr.workspace import Workspace
 
@@ -24,6 +26,11 @@ def site_path(web_org, tmp_path_factory):
         accounts = Accounts(ws.vault.dir)
         accounts.add("joiner1", "employee", PASSWORD, person=joiners[0])
         accounts.add("joiner2", "employee", PASSWORD, person=joiners[1])
+        data = Path(__file__).parents[1] / "data"
+        ingest(ws, "linkedin", data / "linkedin" / "referrals_grace.csv", owner=web_org["employees"]["emp"])
+        ingest(ws, "linkedin", data / "linkedin" / "referrals_alan.csv", owner=web_org["employees"]["emp2"])
+        referrals.import_roles(ws, data / "referrals" / "roles.csv")
+        referrals.suggest(ws)
     return path
 
 
@@ -52,3 +59,18 @@ def test_introductions_are_my_own_and_marking_changes_the_status(client, site_pa
 
 def test_not_linked_accounts_see_a_clear_page(client):
     assert "not linked" in client("ada").get("/me/introductions").text
+
+
+def test_referrals_are_from_my_own_connections_and_marked_referred(client):
+    c = client("emp")
+    mine = c.get("/api/me/referrals").json()["suggestions"]
+    theirs = client("emp2").get("/api/me/referrals").json()["suggestions"]
+    assert mine and theirs
+    assert {r["referrer"] for r in mine} == {mine[0]["referrer"]} and mine[0]["referrer"] not in {r["referrer"] for r in theirs}
+    assert "Bjarne Stroustrup" in {r["name"] for r in mine} and "Bjarne Stroustrup" not in {r["name"] for r in theirs}
+    first = mine[0]
+    assert c.post("/api/me/referrals", json={"role": first["role"], "candidate": first["candidate"]}).json()["changed"] == 1
+    assert c.get("/api/me/referrals").json()["suggestions"][0]["status"] == "referred"
+    other = theirs[0]
+    assert c.post("/api/me/referrals", json={"role": other["role"], "candidate": other["candidate"]}).status_code == 404
+    assert "I referred them" in c.get("/me/referrals").text

@@ -84,3 +84,69 @@ def page_mark(request: Request, joiner: str = Form(...), colleague: str = Form(.
               s: Session = Depends(session)):
     mark_mine(request, s, joiner, colleague, status)
     return RedirectResponse("/me/introductions", status_code=303)
+
+
+# -- referral suggestions from my own LinkedIn connections ---------------------------
+def my_referrals(request: Request, s: Session) -> list[dict[str, Any]] | None:
+    """My own referral suggestions (the read path's own rows), with my own connections' names from the vault."""
+    from ..ingest.linkedin import connections
+    from ..programs import referrals
+
+    if not s.user.person:
+        return None
+    ws = request.app.state.site.workspace()
+    if runs.latest_run(ws.db, referrals.PROGRAM) is None:
+        return []
+    rows, _ = reads.read(request, s, "referral_suggestions", viewer=Viewer.employee(s.user.person))
+    mine = connections(ws, s.user.person)  # (my own connections only)
+    # (the candidate token as the referrals program makes it; its helpers are private to that module)
+    tokens = ws.pseudonymiser.tokens(referrals._TOKEN_KIND, [referrals._candidate_key(c) for c in mine])
+    names = {t: " ".join(x for x in (c["first_name"], c["last_name"]) if x) for t, c in zip(tokens, mine)}
+    for r in rows:
+        r["name"] = names.get(r["candidate"])
+        r.pop("reasons", None)
+    return rows
+
+
+class Referred(BaseModel):
+    role: str
+    candidate: str
+
+
+def refer_mine(request: Request, s: Session, role: str, candidate: str) -> int:
+    from ..programs import referrals
+
+    rows = my_referrals(request, s)
+    if rows is None:
+        raise HTTPException(403, "your account is not linked to anyone on the roster")
+    row = next((r for r in rows if r["role"] == role and r["candidate"] == candidate), None)
+    if row is None:
+        raise HTTPException(404, "no referral suggestion of yours for this role and candidate")
+    with request.app.state.site.writing() as ws:
+        changed = referrals.mark(ws, [(role, candidate, "referred", None)], run_id=row["run_id"])
+    reads.audit(request, s, "mark", "referral_suggestions", {"run": row["run_id"], "status": "referred"})
+    return changed
+
+
+@router.get("/api/me/referrals", tags=["employee"])
+def api_referrals(request: Request, s: Session = Depends(session)) -> dict[str, Any]:
+    """Open roles' suggestions from my own LinkedIn connections, with their names."""
+    rows = my_referrals(request, s)
+    return {"linked": rows is not None, "suggestions": rows or []}
+
+
+@router.post("/api/me/referrals", tags=["employee"])
+def api_refer(body: Referred, request: Request, s: Session = Depends(session)) -> dict[str, Any]:
+    """Mark one of my suggestions as referred (CSRF header required)."""
+    return {"changed": refer_mine(request, s, body.role, body.candidate)}
+
+
+@router.get("/me/referrals", include_in_schema=False)
+def referrals_page(request: Request, s: Session = Depends(session)):
+    return render(request, "my_referrals.html", {"rows": my_referrals(request, s), "title": "Referrals"})
+
+
+@router.post("/me/referrals", include_in_schema=False)
+def referrals_mark(request: Request, role: str = Form(...), candidate: str = Form(...), s: Session = Depends(session)):
+    refer_mine(request, s, role, candidate)
+    return RedirectResponse("/me/referrals", status_code=303)

@@ -11,6 +11,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/overview", "Overview", LEADERS),
     ("/me", "My network", EVERYONE),
     ("/me/introductions", "My introductions", EVERYONE),
+    ("/me/referrals", "Referrals", EVERYONE),
 ]
 
 
