@@ -39,6 +39,7 @@ from ..lists import with_values
 from ..recovery import people_missing_from_vault
 from . import insights as _insights  # noqa: F401  (registers the insights' tables)
 from . import programs as _programs  # noqa: F401  (registers the programs' tables)
+from . import personal as _personal  # noqa: F401  (registers the employee's pages' tables: peer_range, person_ties, reach_suggestions)
 from . import tables as _tables  # noqa: F401  (registers the tables)
 from . import filtered as _filtered  # noqa: F401  (registers filtered_group_metrics)
 from .aggregates import Aggregates

@@ -85,6 +85,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(oidc.router)
     from . import pages_play; app.include_router(pages_play.router)  # the name game, kudos, consultations
+    app.include_router(__import__(f"{__package__}.my_programs", fromlist=['router']).router)  # the employee's introductions
     return app
 
 

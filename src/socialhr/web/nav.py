@@ -18,6 +18,8 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/report", "Report", LEADERS),
     ("/admin", "Admin", ("admin",)),
     ("/game", "Name game", EVERYONE), ("/kudos", "Kudos", EVERYONE), ("/consultations", "Consultations", EVERYONE),  # pages_play
+    ("/me/introductions", "My introductions", EVERYONE),
+    ("/me/referrals", "Referrals", EVERYONE),
 ]
 
 
