@@ -80,6 +80,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from . import pages_network; app.include_router(pages_network.router)  # noqa: E702  (network explorer, silos, group matrix, trends)
     return app
 
 

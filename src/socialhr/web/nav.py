@@ -10,6 +10,7 @@ EVERYONE = ("admin", "analyst", "leader", "employee")
 NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/overview", "Overview", LEADERS),
     ("/me", "My network", EVERYONE),
+    ("/network", "Network", HR), ("/silos", "Silos", LEADERS), ("/matrix", "Group matrix", LEADERS),
 ]
 
 
