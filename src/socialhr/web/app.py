@@ -86,6 +86,7 @@ def create_app(workspace: str | Path | Site, *, https: bool = False) -> FastAPI:
     app.include_router(oidc.router)
     from . import pages_play; app.include_router(pages_play.router)  # the name game, kudos, consultations
     app.include_router(__import__(f"{__package__}.my_programs", fromlist=['router']).router)  # the employee's introductions
+    from . import pages_network; app.include_router(pages_network.router)  # noqa: E702  (network explorer, silos, group matrix, trends)
     return app
 
 

@@ -20,6 +20,7 @@ NAV: list[tuple[str, str, tuple[str, ...]]] = [
     ("/game", "Name game", EVERYONE), ("/kudos", "Kudos", EVERYONE), ("/consultations", "Consultations", EVERYONE),  # pages_play
     ("/me/introductions", "My introductions", EVERYONE),
     ("/me/referrals", "Referrals", EVERYONE),
+    ("/network", "Network", HR), ("/silos", "Silos", LEADERS), ("/matrix", "Group matrix", LEADERS),
 ]
 
 
