@@ -261,9 +261,14 @@
     container.classList.remove("network-empty", "network-error");
     container.querySelectorAll(".loading").forEach(function (el) { el.remove(); });
 
+    var clock = function () { return global.performance ? performance.now() : Date.now(); };
+    var timings = {};
+    var t = clock();
     var built = buildGraph(data, opts);
     var graph = built.graph;
+    timings.graph = clock() - t; t = clock();
     var layout = placeNodes(graph, built.placed, opts);
+    timings.layout = clock() - t; t = clock();
     var showLabels = opts.labels === "auto" ? graph.order <= opts.labelLimit : !!opts.labels;
 
     var state = { hovered: null, selected: null, neighbours: null, colour: null };
@@ -316,6 +321,8 @@
       nodeReducer: nodeReducer,
       edgeReducer: edgeReducer
     });
+
+    timings.sigma = clock() - t;
 
     function setFocus(kind, node) {
       state[kind] = node;
@@ -406,6 +413,7 @@
       sigma: renderer,
       graph: graph,
       layout: layout,
+      timings: timings, // milliseconds: graph (building it), layout, sigma (its first render), frame (to the screen)
       skippedEdges: built.skippedEdges,
       focus: focus,
       find: find,
@@ -427,7 +435,8 @@
     requestAnimationFrame(function () {
       requestAnimationFrame(function () {
         if (container._socialhrMap !== handle) return;
-        var now = global.performance ? performance.now() : Date.now();
+        var now = clock();
+        timings.frame = now - started - timings.graph - timings.layout - timings.sigma;
         global.socialhrNetworkDrawnMs = Math.round(now - started);
         container.dataset.drawn = String(graph.order);
         container.dispatchEvent(new CustomEvent("socialhr:network-drawn", {
