@@ -245,3 +245,21 @@ def synthetic_network(nodes: int, edges: int, *, seed: int = 7, groups: int = 10
         out_edges.append({"source": pair[0], "target": pair[1], "weight": round(rng.expovariate(1.0) * 3 + 0.5, 3)})
     legend = [{"label": f"Department {g + 1}", "color": PALETTE[g]} for g in range(groups)]
     return {"window": "synthetic", "nodes": out_nodes, "edges": out_edges, "legend": legend}
+
+
+def colours_present(path: Path, wanted: list[str], box: tuple[int, int, int, int] | None = None,
+                    tolerance: int = 8) -> list[str]:
+    """Which of the ``wanted`` ``#rrggbb`` colours the PNG at ``path`` holds (each channel within ``tolerance``)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        if box:
+            image = image.crop(box)
+        seen = {rgb for _, rgb in image.getcolors(maxcolors=image.width * image.height)}
+    found = []
+    for colour in wanted:
+        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        if any(abs(r - x) <= tolerance and abs(g - y) <= tolerance and abs(b - z) <= tolerance for x, y, z in seen):
+            found.append(colour)
+    return found

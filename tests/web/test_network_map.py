@@ -50,6 +50,8 @@ def test_map_draws_every_person_and_is_not_blank(chromium, site):
     inside = (int(box["x"]) + 2, int(box["y"]) + 2, int(box["x"] + box["width"]) - 2, int(box["y"] + box["height"]) - 2)
     # A blank canvas is one colour; the ten departments' colours and the ties make many.
     assert b.colours(path, inside) > 10
+    # Every department's colour is drawn on the map (not only in the legend beside it).
+    assert b.colours_present(path, b.PALETTE, inside) == b.PALETTE
     legend = page.locator("#legend .legend-item")
     assert legend.count() == 10
     assert legend.first.inner_text() == "Department 1"
