@@ -46,6 +46,7 @@
     nodeColor: "#7c8799",
     layoutIterations: null, // null: bounded by the map's size (see layoutIterations below)
     seed: 1,
+    thinEdgesAbove: 20000,
     onClickNode: null,
     search: null,
     legend: null
@@ -307,7 +308,12 @@
       return attrs;
     }
 
+    // Above thinEdgesAbove ties, edges are drawn as 1-pixel GL lines (two vertices each instead of a
+    // rectangle's six): much faster without a GPU, at the cost of weights no longer shown as thickness.
+    var lines = global.Sigma.rendering && global.Sigma.rendering.EdgeLineProgram;
+    var thin = !!lines && graph.size > opts.thinEdgesAbove;
     var renderer = new global.Sigma(graph, container, {
+      edgeProgramClasses: thin ? { line: lines } : {},
       renderLabels: showLabels,
       labelFont: font,
       labelSize: 12,
@@ -413,6 +419,7 @@
       sigma: renderer,
       graph: graph,
       layout: layout,
+      thinEdges: thin,
       timings: timings, // milliseconds: graph (building it), layout, sigma (its first render), frame (to the screen)
       skippedEdges: built.skippedEdges,
       focus: focus,
