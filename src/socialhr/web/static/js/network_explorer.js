@@ -87,7 +87,7 @@
         return;
       }
       map.replaceChildren();
-      window.SocialHR.drawNetwork(map, data, { onNodeClick: onNode });
+      window.SocialHR.drawNetwork(map, data, { onClickNode: onNode });
       requestAnimationFrame(function () {
         map.dataset.drawn = String(data.nodes.length);
         if (window.socialhrNetworkDrawnMs === undefined) window.socialhrNetworkDrawnMs = Math.round(performance.now());
