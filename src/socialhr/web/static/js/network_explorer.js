@@ -87,7 +87,7 @@
         return;
       }
       map.replaceChildren();
-      window.SocialHR.drawNetwork(map, data, { onClickNode: onNode });
+      window.SocialHR.drawNetwork(map, data, {});  // (a click arrives as the socialhr:node-click event above)
       requestAnimationFrame(function () {
         map.dataset.drawn = String(data.nodes.length);
         if (window.socialhrNetworkDrawnMs === undefined) window.socialhrNetworkDrawnMs = Math.round(performance.now());
