@@ -145,7 +145,8 @@ IMPACT_SCHEMA = pa.schema([
 
 @result_table("program_impact", help="A program's effect: participants against matched non-participants (department, level, "
               "tenure, baseline network), change in network size, ties across teams and strong ties, with 95% intervals "
-              "(--program introductions|matches, --run N).", level=AGGREGATE, reports_withheld=False)
+              "(--program introductions|matches|referrals, --run N; referrals: referral hires against other hires of the "
+              "same month).", level=AGGREGATE, reports_withheld=False)
 def _program_impact(ctx: Any, *, program: str = "introductions", run: int | None = None) -> pa.Table:
     from ..insights import impact
 
