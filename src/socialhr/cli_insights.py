@@ -117,7 +117,8 @@ def targets(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
     action: str = typer.Argument("list", help="set, list or remove."),
     args: Optional[list[str]] = typer.Argument(None, help='set: SCOPE METRIC OP VALUE (e.g. "department=Engineering" '
-                                               'cross_team_tie_share ">=" 0.30); remove: ID.'),
+                                               'cross_team_tie_share ">=" 0.30, or "channel=#general" space_active_share ">=" 0.4); '
+                                               'remove: ID. Metrics: docs/insights.md.'),
     by: Optional[str] = typer.Option(None, "--by", help="set: the date to reach the target by (YYYY-MM-DD)."),
     note: Optional[str] = typer.Option(None, help="set: a note shown with the target (e.g. who owns it)."),
     as_json: bool = typer.Option(False, "--json", help="list: print the targets and their progress as JSON."),

@@ -110,3 +110,40 @@ def test_recognition_crossing_teams_is_tracked_for_the_organization(ws, tmp_path
     assert progress[0]["value"] == pytest.approx(sum(crossing) / len(crossing))
     with pytest.raises(InputError, match="whole organization only"):
         targets.add(ws, "department=Sales", "recognition_cross_team_share", ">=", 0.5, dt.date(2030, 1, 1))
+
+
+def test_joiners_network_at_week_8_is_tracked_from_the_onboarding_run(ws):
+    """joiner_network_week8: in each window, the median network size at week 8 of the joiners whose week 8 ended in
+    it (the onboarding table, read as HR reads it); withheld below the minimum group size; nothing before a run."""
+    import numpy as np
+
+    from socialhr.programs import onboarding
+
+    far = dt.date(2030, 1, 1)
+    org = targets.add(ws, "organization", "joiner_network_week8", ">=", 1, far)
+    assert all(p["value"] is None for p in read(ws, "target_progress").to_arrow().to_pylist())  # no onboarding run yet
+    onboarding.measure(ws)
+    high = targets.add(ws, "organization", "joiner_network_week8", ">=", 1e4, far)
+    k = int(ws.settings["min_group_size"])
+    week8 = [r for r in read(ws, "onboarding").to_arrow().to_pylist() if r["week"] == 8]
+    windows = ws.db.execute("SELECT window_id, window_start, window_end FROM network_windows ORDER BY ordinal").fetchall()
+    expect = {}
+    for wid, start, end in windows:
+        ties = [r["ties"] for r in week8 if start <= r["week_end"] < end]
+        expect[wid] = float(np.median(ties)) if len(ties) >= k else None
+    assert sum(v is not None for v in expect.values()) >= 1, "joiners reached week 8 in some window"
+    progress = [p for p in read(ws, "target_progress").to_arrow().to_pylist() if p["target_id"] == org]
+    assert {p["window_id"]: p["value"] for p in progress} == expect
+    rows = {r["target_id"]: r for r in read(ws, "targets").to_arrow().to_pylist()}
+    assert rows[org]["status"] == "on track" and rows[high]["status"] == "at risk"
+    assert rows[org]["description"] == "median network size of joiners at week 8 of organization >= 1 by 2030-01-01"
+    # A group with fewer joiners at week 8 than the minimum group size in every window shows no value.
+    by_dept: dict = {}
+    for r in week8:
+        dept = ws.db.execute("SELECT department FROM people WHERE person = ?", [r["joiner"]]).fetchone()[0]
+        by_dept[dept] = by_dept.get(dept, 0) + 1
+    small = min(by_dept, key=by_dept.get)
+    assert by_dept[small] < k
+    tid = targets.add(ws, f"department={small}", "joiner_network_week8", ">=", 1, far)
+    assert all(p["value"] is None for p in read(ws, "target_progress").to_arrow().to_pylist() if p["target_id"] == tid)
+    assert {r["target_id"]: r["status"] for r in read(ws, "targets").to_arrow().to_pylist()}[tid] == "no data"

@@ -117,7 +117,16 @@ def _tracked(ctx: Any) -> tuple[list, list]:
                 r["recognition_cross_team"] = crossing.get(r["window_id"])
     if ctx.viewer.role == "leader" and ctx.viewer.scope:
         seen = {(r["dimension"], r["group"]) for r in figures}
-        stored = [t for t in stored if t["dimension"] is None or (t["dimension"], t["group"]) in seen]
+        stored = [t for t in stored if t["dimension"] in (None, "space") or (t["dimension"], t["group"]) in seen]
+    spans = {w: (s, e) for w, s, e in ctx.ws.db.execute("SELECT window_id, window_start, window_end FROM network_windows").fetchall()
+             if w in windows}
+    k = int(ctx.ws.settings["min_group_size"])
+    spaces = {t["group"] for t in stored if t["metric"] in targets.SPACE_ONLY}
+    if spaces:  # each space's share of members who posted, withheld below the minimum group size as adoption withholds
+        figures += targets.space_figures(ctx.ws.db, spaces, spans, k)
+    joiners = {(t["dimension"], t["group"]) for t in stored if t["metric"] == "joiner_network_week8"}
+    if joiners:  # from the latest onboarding run: the median of at least k joiners, else nothing
+        figures += targets.joiner_figures(ctx.ws.db, joiners, spans, k)
     return targets.track(stored, figures, {w: ends[w] for w in windows})
 
 
