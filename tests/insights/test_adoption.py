@@ -139,7 +139,7 @@ def test_read_path_every_role_and_cli(spaces_ws, tmp_path):
     from socialhr.cli import app
 
     with Workspace.open(spaces_ws) as ws:
-        person = ws.db.execute("SELECT person FROM people LIMIT 1").fetchone()[0]
+        person = ws.pseudonymiser.person("E01")
         for viewer in (Viewer.analyst(), Viewer.leader(), Viewer.employee(person)):
             names = read(ws, "adoption", viewer=viewer).to_arrow().column("name").to_pylist()
             assert sorted(names) == ["declining", "ghost", "thriving", "tiny"]

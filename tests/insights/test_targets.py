@@ -97,7 +97,9 @@ def test_recognition_crossing_teams_is_tracked_for_the_organization(ws, tmp_path
 
     ids = ws.vault.employee_ids()
     first = ws.db.execute("SELECT window_id, window_start FROM network_windows ORDER BY ordinal LIMIT 1").fetchone()
-    people = ws.db.execute("SELECT person, team FROM person_metrics WHERE window_id = ? ORDER BY person LIMIT 40", [first[0]]).fetchall()
+    # The first 40 by employee id: the same people whatever the workspace's pseudonymisation key.
+    people = sorted(ws.db.execute("SELECT person, team FROM person_metrics WHERE window_id = ?", [first[0]]).fetchall(),
+                    key=lambda r: ids[r[0]])[:40]
     path = tmp_path / "kudos.csv"
     at = dt.datetime.combine(first[1] + dt.timedelta(days=3), dt.time(12), tzinfo=dt.timezone.utc).isoformat()
     path.write_text("from,to,value,message,at\n" + "".join(
