@@ -99,9 +99,12 @@ def add(ws: Any, scope: str, metric: str, op: str, value: float, due: dt.date, *
         raise InputError(f"{metric} is a share between 0 and 1, got {value}", hint="For 30%, give 0.30.")
     db = ws.db
     if dim == "space":
+        from .adoption import FEED_CHANNEL
+
         known = space_names(db)
         if group not in known and group.casefold() not in {k.casefold() for k in known}:
-            names = sorted(known)
+            ids = {i for v in known.values() for i in v}
+            names = sorted(k for k in known if k not in ids or k == FEED_CHANNEL)
             raise InputError(f"no collaboration space {group!r}",
                              hint=f"Spaces: {', '.join(names[:20])}{' ...' if len(names) > 20 else ''} (socialhr adoption DIR)."
                              if names else "Import a Slack or Teams export first (socialhr ingest DIR slack FILE).")

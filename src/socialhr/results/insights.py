@@ -100,8 +100,12 @@ def _tracked(ctx: Any) -> tuple[list, list]:
         return [], []
     from ..insights import social_capital
 
-    windows = ctx.windows("*")
+    from ..network.aggregate import data_span
+
     ends = {w: e - dt.timedelta(days=1) for w, e in ctx.ws.db.execute("SELECT window_id, window_end FROM network_windows").fetchall()}
+    # A last window holding only the data's final days would bend every trend: only complete windows are tracked.
+    span = data_span(ctx.ws.db)
+    windows = [w for w in ctx.windows("*") if span is None or ends[w] <= span[1]] or ctx.windows("*")
     figures = social_capital.rows(ctx.ws, ctx.aggregates, windows, inside=lambda wid: _in_scope(ctx, wid))
     if any(t["metric"] == "recognition_cross_team_share" for t in stored):
         from ..errors import SocialHRError
