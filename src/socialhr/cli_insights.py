@@ -117,7 +117,8 @@ def targets(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
     action: str = typer.Argument("list", help="set, list or remove."),
     args: Optional[list[str]] = typer.Argument(None, help='set: SCOPE METRIC OP VALUE (e.g. "department=Engineering" '
-                                               'cross_team_tie_share ">=" 0.30); remove: ID.'),
+                                               'cross_team_tie_share ">=" 0.30, or "channel=#general" space_active_share ">=" 0.4); '
+                                               'remove: ID. Metrics: docs/insights.md.'),
     by: Optional[str] = typer.Option(None, "--by", help="set: the date to reach the target by (YYYY-MM-DD)."),
     note: Optional[str] = typer.Option(None, help="set: a note shown with the target (e.g. who owns it)."),
     as_json: bool = typer.Option(False, "--json", help="list: print the targets and their progress as JSON."),
@@ -183,7 +184,7 @@ def targets(
 
 def impact(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
-    program: str = typer.Option("introductions", help="introductions or matches."),
+    program: str = typer.Option("introductions", help="introductions, matches or referrals (referral hires against other hires)."),
     run: Optional[int] = typer.Option(None, help="The run (default: the program's latest)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON."),
 ) -> None:
@@ -196,9 +197,14 @@ def impact(
         console.print_json(json.dumps(rows, default=str))
         return
     first = rows[0]
-    console.print(f"{program}, run {first['run_id']}: participants {first['participants']}; baseline {first['baseline_window']}, "
-                  f"follow-up {first['followup_window']}; {first['n']:,} matched pairs ({first['exact_matches']:,} within "
-                  "department and level).", highlight=False)
+    if program == "referrals":
+        console.print(f"referrals, run {first['run_id']}: {first['participants']}; each measured in the first complete window "
+                      f"after their hire month ({first['followup_window'] or 'none'}) against another hire of the same month; "
+                      f"{first['n']:,} matched pairs ({first['exact_matches']:,} within department and level).", highlight=False)
+    else:
+        console.print(f"{program}, run {first['run_id']}: participants {first['participants']}; baseline {first['baseline_window']}, "
+                      f"follow-up {first['followup_window']}; {first['n']:,} matched pairs ({first['exact_matches']:,} within "
+                      "department and level).", highlight=False)
     for r in rows:
         console.print(f"  - {r['sentence']}", highlight=False)
 

@@ -11,6 +11,22 @@ from .cli_common import _open, _person_pseudonym, _progress, console, friendly
 from .errors import InputError
 
 
+def _marks(ws, mark: list[str] | None, mark_file: Path | None, *, people: tuple[str, ...], example: str,
+           read_file) -> tuple[list[tuple], str]:
+    """The status changes given by --mark (``PERSON[,PERSON...],STATUS``; employee ids or pseudonyms, resolved to
+    pseudonyms) and --mark-file (read by the program's ``read_file``), and the source to name in errors."""
+    shape = ",".join((*people, "STATUS"))
+    changes: list[tuple] = []
+    for item in mark or []:
+        parts = [p.strip() for p in item.split(",")]
+        if len(parts) != len(people) + 1:
+            raise InputError(f"--mark expects {shape}, got {item!r}", hint=f"For example: --mark '{example}'.")
+        changes.append((*(_person_pseudonym(ws, p) for p in parts[:-1]), parts[-1]))
+    if mark_file:
+        return changes + list(read_file(ws, mark_file)), str(mark_file)
+    return changes, "--mark"
+
+
 def intros(
     workspace: Path = typer.Argument(..., help="The workspace folder."),
     new_joiners: bool = typer.Option(False, "--new-joiners", help="Propose introductions for every new joiner and write them to -o."),
@@ -51,16 +67,8 @@ def intros(
                           "(lower --min-level, raise --max-per-colleague, or lower --count).", highlight=False)
         return
     with _open(workspace) as ws:
-        changes = []
-        for item in mark or []:
-            parts = [p.strip() for p in item.split(",")]
-            if len(parts) != 3:
-                raise InputError(f"--mark expects JOINER,COLLEAGUE,STATUS, got {item!r}", hint="For example: --mark 'e1042,e0007,met'.")
-            changes.append((_person_pseudonym(ws, parts[0]), _person_pseudonym(ws, parts[1]), parts[2]))
-        source = "--mark"
-        if mark_file:
-            changes += programs_intros.read_marks(ws, mark_file)
-            source = str(mark_file)
+        changes, source = _marks(ws, mark, mark_file, people=("JOINER", "COLLEAGUE"), example="e1042,e0007,met",
+                                 read_file=programs_intros.read_marks)
         changed = programs_intros.mark(ws, changes, run_id=run, source=source)
     console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
 
@@ -86,16 +94,7 @@ def match(
 
     if mark or mark_file:
         with _open(workspace) as ws:
-            changes = []
-            for item in mark or []:
-                parts = [p.strip() for p in item.split(",")]
-                if len(parts) != 2:
-                    raise InputError(f"--mark expects PERSON,STATUS, got {item!r}", hint="For example: --mark 'e1042,met'.")
-                changes.append((_person_pseudonym(ws, parts[0]), parts[1]))
-            source = "--mark"
-            if mark_file:
-                changes += matching.read_marks(ws, mark_file)
-                source = str(mark_file)
+            changes, source = _marks(ws, mark, mark_file, people=("PERSON",), example="e1042,met", read_file=matching.read_marks)
             changed = matching.mark(ws, changes, run_id=run, source=source)
         console.print(f"Recorded {changed:,} status change{'s' if changed != 1 else ''} ({len(changes) - changed:,} unchanged).", highlight=False)
         return

@@ -41,3 +41,18 @@ def planted_ws(planted):
 def null_planted(tmp_path_factory):
     """1,200 people, seed 1000, no planted effect (hazard ratio 1)."""
     return build(tmp_path_factory.mktemp("null"), people=1200, seed=1000, attrition_hr=1.0)
+
+
+@pytest.fixture(scope="session")
+def joiners_org(tmp_path_factory):
+    """600 people over 20 weeks ending on the last day of September, in monthly windows: joiners hired from May
+    reach their week 8 in the complete windows of July, August and September."""
+    import datetime as dt
+
+    root = tmp_path_factory.mktemp("joiners")
+    info = synth.synthesize(root / "source", people=600, seed=11, weeks=20, end_date=dt.date(2026, 9, 30))
+    with Workspace.init(root / "ws") as ws:
+        ingest.ingest(ws, "roster", info["files"]["roster"])
+        ingest.ingest(ws, "interactions", info["files"]["interactions"])
+        analyze(ws, window="month")
+    return root / "ws"

@@ -139,7 +139,7 @@ def test_read_path_every_role_and_cli(spaces_ws, tmp_path):
     from socialhr.cli import app
 
     with Workspace.open(spaces_ws) as ws:
-        person = ws.db.execute("SELECT person FROM people LIMIT 1").fetchone()[0]
+        person = ws.pseudonymiser.person("E01")
         for viewer in (Viewer.analyst(), Viewer.leader(), Viewer.employee(person)):
             names = read(ws, "adoption", viewer=viewer).to_arrow().column("name").to_pylist()
             assert sorted(names) == ["declining", "ghost", "thriving", "tiny"]
@@ -159,3 +159,42 @@ def test_stricter_settings_change_the_verdict(spaces_ws, tmp_path):
         assert {r["name"]: r["status"] for r in adoption.spaces(ws)}["declining"] == "ghost town"
         ws.settings["min_group_size"] = 25
         assert {r["name"]: r["status"] for r in adoption.spaces(ws)}["ghost"] == "withheld"
+
+
+def test_a_space_adoption_target_is_tracked_every_window(spaces_ws, tmp_path):
+    """socialhr targets DIR set "channel=#ghost" space_active_share ">=" 0.5: the share of the space's members who
+    posted, in each analysis window, recomputed from the plan; a space below the minimum group size has no data."""
+    import shutil
+
+    from socialhr.errors import InputError
+    from socialhr.insights import targets
+    from socialhr.network.analyze import analyze
+
+    path = tmp_path / "ws"
+    shutil.copytree(spaces_ws, path)
+    with Workspace.open(path) as ws:
+        analyze(ws, window="28d")
+        far = dt.date(2030, 1, 1)
+        ghost = targets.add(ws, "channel=#ghost", "space_active_share", ">=", 0.5, far)
+        thriving = targets.add(ws, "space=thriving", "space_active_share", ">=", 0.2, far)
+        tiny = targets.add(ws, "space=tiny", "space_active_share", ">=", 0.2, far)
+        windows = ws.db.execute("SELECT window_id, window_start, window_end FROM network_windows ORDER BY ordinal").fetchall()
+        progress = read(ws, "target_progress").to_arrow().to_pylist()
+        status = {r["target_id"]: r for r in read(ws, "targets").to_arrow().to_pylist()}
+        for tid, name in ((ghost, "ghost"), (thriving, "thriving")):
+            expect = []
+            for _, start, end in windows:
+                posters = {w for d, w, _ in _plan()[name] if start <= END - dt.timedelta(days=d) < end}
+                expect.append(len(posters) / len(set(MEMBERS[name]) | posters))
+            assert [p["value"] for p in progress if p["target_id"] == tid] == pytest.approx(expect)
+        assert status[ghost]["status"] == "at risk" and status[ghost]["latest"] == pytest.approx(2 / 20)
+        assert status[ghost]["projected"] == 0.0  # the falling trend, held at 0: a share cannot be negative
+        assert status[ghost]["description"] == "share of members active (posting) of space=ghost >= 0.5 by 2030-01-01"
+        assert status[thriving]["status"] == "on track"
+        assert status[tiny]["status"] == "no data" and all(p["value"] is None for p in progress if p["target_id"] == tiny)
+        for scope, metric, message in (("space=nowhere", "space_active_share", "no collaboration space 'nowhere'"),
+                                       ("organization", "space_active_share", "measured for a collaboration space"),
+                                       ("space=ghost", "network_size", "measured for organization units, not spaces")):
+            with pytest.raises(InputError, match=message):
+                targets.add(ws, scope, metric, ">=", 0.5, far)
+        assert ws.db.execute("SELECT count(*) FROM targets").fetchone()[0] == 3

@@ -90,7 +90,7 @@ def test_information_value_of_a_yes_no_metric_by_hand(planted_ws):
 
 
 def test_every_role_reads_the_estimates_through_the_read_path(planted_ws, tmp_path):
-    people = planted_ws.db.execute("SELECT person FROM people LIMIT 1").fetchone()[0]
+    people = min(planted_ws.vault.employee_ids().items(), key=lambda kv: kv[1])[0]
     for viewer in (Viewer.analyst(), Viewer.leader(("department", "Finance")), Viewer.employee(people)):
         table = read(planted_ws, "outcome_effects", viewer=viewer).to_arrow()
         assert table.column_names[:8] == ["metric", "outcome", "model", "estimate", "ci_low", "ci_high", "n", "p_value"]

@@ -50,3 +50,29 @@ def test_a_leader_sees_only_their_part(planted_ws):
     finance_teams = {t for (t,) in planted_ws.db.execute(
         "SELECT DISTINCT team FROM person_metrics WHERE window_id = ? AND department = 'Finance'", [wid]).fetchall()}
     assert teams and teams <= finance_teams
+
+
+def test_only_the_baseline_and_the_windows_asked_for_are_read(planted_ws):
+    """The organization's trend needs its first shown window: reading one later window reads that one and the first,
+    not the windows between, and gives the figures a read of every window gives."""
+    from types import SimpleNamespace
+
+    from socialhr.insights import social_capital
+    from socialhr.results.aggregates import Aggregates
+
+    db = planted_ws.db
+    ids = [w for (w,) in db.execute("SELECT window_id FROM network_windows ORDER BY ordinal").fetchall()]
+    assert len(ids) >= 3
+    read_windows = []
+
+    class Recorder:
+        def execute(self, sql, params=()):
+            if "person_metrics" in sql:
+                read_windows.append(params[0])
+            return db.execute(sql, params)
+
+    aggregates = Aggregates(db, planted_ws.settings)
+    every = social_capital.rows(planted_ws, aggregates, ids)
+    last = social_capital.rows(SimpleNamespace(db=Recorder()), aggregates, ids[-1:])
+    assert sorted(read_windows) == sorted([ids[0], ids[-1]])
+    assert last == [r for r in every if r["window_id"] == ids[-1]] and last

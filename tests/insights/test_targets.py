@@ -22,9 +22,16 @@ def ws(planted, tmp_path):
         yield w
 
 
+def _complete(ws):
+    """The windows targets track: the complete ones (a last window holding only the data's final days is left out)."""
+    last_day = ws.db.execute('SELECT max(CAST("timestamp" AS DATE)) FROM interactions').fetchone()[0]
+    return [w for w, e in ws.db.execute("SELECT window_id, window_end FROM network_windows ORDER BY ordinal").fetchall()
+            if e - dt.timedelta(days=1) <= last_day]
+
+
 def _latest(ws, dim, group, column):
     rows = read(ws, "social_capital", window="*").to_arrow().to_pylist()
-    return [r[column] for r in rows if r["dimension"] == dim and r["group"] == group]
+    return [r[column] for r in rows if r["dimension"] == dim and r["group"] == group and r["window_id"] in _complete(ws)]
 
 
 def test_tracked_values_are_the_social_capital_figures(ws):
@@ -34,6 +41,9 @@ def test_tracked_values_are_the_social_capital_figures(ws):
     progress = read(ws, "target_progress").to_arrow().to_pylist()
     eng = [p["value"] for p in progress if p["target_id"] == t1 and p["value"] is not None]
     assert eng == _latest(ws, "department", "Engineering", "cross_team")
+    # The planted organization's last window holds only the data's final days: it is not tracked.
+    windows = [w for (w,) in ws.db.execute("SELECT window_id FROM network_windows ORDER BY ordinal").fetchall()]
+    assert [p["window_id"] for p in progress if p["target_id"] == t1] == _complete(ws) == windows[:-1]
     rows = {r["target_id"]: r for r in read(ws, "targets").to_arrow().to_pylist()}
     assert rows[t1]["status"] == "on track"  # already meets it
     assert rows[t2]["status"] == "at risk"  # far above any trend
@@ -97,7 +107,9 @@ def test_recognition_crossing_teams_is_tracked_for_the_organization(ws, tmp_path
 
     ids = ws.vault.employee_ids()
     first = ws.db.execute("SELECT window_id, window_start FROM network_windows ORDER BY ordinal LIMIT 1").fetchone()
-    people = ws.db.execute("SELECT person, team FROM person_metrics WHERE window_id = ? ORDER BY person LIMIT 40", [first[0]]).fetchall()
+    # The first 40 by employee id: the same people whatever the workspace's pseudonymisation key.
+    people = sorted(ws.db.execute("SELECT person, team FROM person_metrics WHERE window_id = ?", [first[0]]).fetchall(),
+                    key=lambda r: ids[r[0]])[:40]
     path = tmp_path / "kudos.csv"
     at = dt.datetime.combine(first[1] + dt.timedelta(days=3), dt.time(12), tzinfo=dt.timezone.utc).isoformat()
     path.write_text("from,to,value,message,at\n" + "".join(
@@ -110,3 +122,49 @@ def test_recognition_crossing_teams_is_tracked_for_the_organization(ws, tmp_path
     assert progress[0]["value"] == pytest.approx(sum(crossing) / len(crossing))
     with pytest.raises(InputError, match="whole organization only"):
         targets.add(ws, "department=Sales", "recognition_cross_team_share", ">=", 0.5, dt.date(2030, 1, 1))
+
+
+@pytest.fixture
+def joiners_ws(joiners_org, tmp_path):
+    shutil.copytree(joiners_org, tmp_path / "ws")
+    with Workspace.open(tmp_path / "ws") as w:
+        yield w
+
+
+def test_joiners_network_at_week_8_is_tracked_from_the_onboarding_run(joiners_ws):
+    """joiner_network_week8: in each window, the median network size at week 8 of the joiners whose week 8 ended in
+    it (the onboarding table, read as HR reads it); withheld below the minimum group size; nothing before a run."""
+    import numpy as np
+
+    from socialhr.programs import onboarding
+
+    far = dt.date(2030, 1, 1)
+    org = targets.add(joiners_ws, "organization", "joiner_network_week8", ">=", 1, far)
+    assert all(p["value"] is None for p in read(joiners_ws, "target_progress").to_arrow().to_pylist())  # no onboarding run yet
+    onboarding.measure(joiners_ws)
+    high = targets.add(joiners_ws, "organization", "joiner_network_week8", ">=", 1e4, far)
+    k = int(joiners_ws.settings["min_group_size"])
+    week8 = [r for r in read(joiners_ws, "onboarding").to_arrow().to_pylist() if r["week"] == 8]
+    windows = joiners_ws.db.execute("SELECT window_id, window_start, window_end FROM network_windows ORDER BY ordinal").fetchall()
+    expect = {}
+    for wid, start, end in windows:
+        if wid not in _complete(joiners_ws):
+            continue
+        ties = [r["ties"] for r in week8 if start <= r["week_end"] < end]
+        expect[wid] = float(np.median(ties)) if len(ties) >= k else None
+    assert sum(v is not None for v in expect.values()) >= 2, "joiners reached week 8 in several windows"
+    progress = [p for p in read(joiners_ws, "target_progress").to_arrow().to_pylist() if p["target_id"] == org]
+    assert {p["window_id"]: p["value"] for p in progress} == expect
+    rows = {r["target_id"]: r for r in read(joiners_ws, "targets").to_arrow().to_pylist()}
+    assert rows[org]["status"] == "on track" and rows[high]["status"] == "at risk"
+    assert rows[org]["description"] == "median network size of joiners at week 8 of organization >= 1 by 2030-01-01"
+    # A group with fewer joiners at week 8 than the minimum group size in every window shows no value.
+    by_dept: dict = {}
+    for r in week8:
+        dept = joiners_ws.db.execute("SELECT department FROM people WHERE person = ?", [r["joiner"]]).fetchone()[0]
+        by_dept[dept] = by_dept.get(dept, 0) + 1
+    small = min(by_dept, key=by_dept.get)
+    assert by_dept[small] < k
+    tid = targets.add(joiners_ws, f"department={small}", "joiner_network_week8", ">=", 1, far)
+    assert all(p["value"] is None for p in read(joiners_ws, "target_progress").to_arrow().to_pylist() if p["target_id"] == tid)
+    assert {r["target_id"]: r["status"] for r in read(joiners_ws, "targets").to_arrow().to_pylist()}[tid] == "no data"

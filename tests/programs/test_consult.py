@@ -43,8 +43,9 @@ def _silent_community_consultation(ws, tmp_path, *, seed=0):
     silent = int(np.argsort(sizes)[-2])  # the second largest community says nothing
     ids = ws.vault.employee_ids()
     rng = np.random.default_rng(seed)
-    first = {int(np.flatnonzero(pop.community == c)[0]) for c in set(pop.community.tolist())}
-    speakers = [i for i in range(len(pop)) if pop.community[i] != silent and (rng.random() < 0.3 or i in first)]
+    by_id = sorted(range(len(pop)), key=lambda i: ids[pop.person[i]])  # the same speakers whatever the pseudonymisation key
+    first = {min(np.flatnonzero(pop.community == c), key=lambda i: ids[pop.person[i]]) for c in set(pop.community.tolist())}
+    speakers = [i for i in by_id if pop.community[i] != silent and (rng.random() < 0.3 or i in first)]
     cid = _open(ws, tmp_path)
     rows = [{"author": ids[pop.person[i]], "text": f"comment {k}", "comment_id": f"c{k}", "timestamp": "2026-09-02T10:00:00+00:00"}
             for k, i in enumerate(speakers)]

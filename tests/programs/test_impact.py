@@ -106,7 +106,7 @@ def test_rules_unmarked_small_and_no_followup(org_ws):
 
 def test_every_role_reads_it_and_the_cli(org, org_ws, tmp_path):
     _run(org_ws)
-    person = org_ws.db.execute("SELECT person FROM people LIMIT 1").fetchone()[0]
+    person = min(org_ws.vault.employee_ids().items(), key=lambda kv: kv[1])[0]
     for viewer in (Viewer.analyst(), Viewer.leader(), Viewer.employee(person)):
         assert read(org_ws, "program_impact", viewer=viewer, program="matches").to_arrow().num_rows == 3
     org_ws.close()

@@ -154,10 +154,11 @@ def test_a_pair_is_not_repeated_within_the_window_and_may_be_after_it(org_ws, tm
     # Four people of four teams have three ways to pair up: a window of 2 rounds forces all three in turn,
     # then allows the first again; a window of 3 leaves nobody to meet.
     pop = load(org_ws)
+    eid = org_ws.vault.employee_ids()
     by_team = {}
-    for i, team in enumerate(pop.team):
+    for i in sorted(range(len(pop)), key=lambda i: eid[pop.person[i]]):  # by employee id: the same four whatever the key
         if pop.location[i] == "London":
-            by_team.setdefault(team, i)
+            by_team.setdefault(pop.team[i], i)
     four = [pop.person[i] for i in list(by_team.values())[:4]]
     opt_in = tmp_path / "four.csv"
     opt_in.write_text("person\n" + "\n".join(four) + "\n")
@@ -205,7 +206,7 @@ def test_opt_in_file_names_unknown_and_departed_people_with_their_line(org_ws, o
     employed = [r["employee_id"] for r in roster if not r["exit_date"] or dt.date.fromisoformat(r["exit_date"]) > pop.as_of]
     departed = [r["employee_id"] for r in roster if r["exit_date"] and dt.date.fromisoformat(r["exit_date"]) <= pop.as_of]
     good = tmp_path / "optin.csv"
-    good.write_text("employee_id\n" + "\n".join(employed[:10]) + "\n" + pop.person[50] + "\n")
+    good.write_text("employee_id\n" + "\n".join(employed[:10]) + "\n" + org_ws.pseudonymiser.person(employed[10]) + "\n")  # (a pseudonym)
     people = matching.read_opt_in(org_ws, pop, good)
     assert len(people) == 11 and pop.index[org_ws.pseudonymiser.person(employed[0])] in people
     bad = tmp_path / "bad.csv"

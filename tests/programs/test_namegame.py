@@ -22,21 +22,27 @@ def _names(ws):
     return {p: n for p, n in ws.vault.connect().execute("SELECT person, name FROM people").fetchall() if n}
 
 
-def _someone(pop, *, min_department=12):
-    """A player whose department is large enough to measure, and who has ties."""
+def _by_id(ws, pop):
+    """The population's indices in employee id order: picks that do not depend on the workspace's pseudonymisation key."""
+    ids = ws.vault.employee_ids()
+    return sorted(range(len(pop)), key=lambda i: ids[pop.person[i]])
+
+
+def _someone(ws, pop, *, min_department=12):
+    """A player whose department is large enough to measure, and who has ties (the first by employee id)."""
     sizes = {}
     for d in pop.department:
         sizes[d] = sizes.get(d, 0) + 1
-    for i in range(len(pop)):
+    for i in _by_id(ws, pop):
         if sizes.get(pop.department[i], 0) >= min_department and len(pop.neighbours(i)) >= 3:
             return i
     raise AssertionError("no suitable player")
 
 
-def _in_largest_department(pop):
+def _in_largest_department(ws, pop):
     """A player of the largest department, with ties: most of their cards come from it."""
     largest = max(set(pop.department), key=lambda d: (pop.department.count(d), str(d)))
-    return next(i for i in range(len(pop)) if pop.department[i] == largest and len(pop.neighbours(i)) >= 3)
+    return next(i for i in _by_id(ws, pop) if pop.department[i] == largest and len(pop.neighbours(i)) >= 3)
 
 
 def _play(ws, player, names, *, right, rng):
@@ -57,7 +63,7 @@ def test_colleagues_the_player_should_know_are_drawn_more_often_than_strangers(o
         return dept_only, two_only, stranger
 
     # The player with the most colleagues in each class (department only, two steps only, strangers).
-    i = max(range(0, len(pop), 7), key=lambda k: min(c.sum() for c in classes(k)))
+    i = max(_by_id(org_ws, pop)[::7], key=lambda k: min(c.sum() for c in classes(k)))
     player = pop.person[i]
     dept_only, two_only, stranger = classes(i)
     assert dept_only.sum() >= 20 and two_only.sum() >= 20 and stranger.sum() >= 20
@@ -76,7 +82,7 @@ def test_colleagues_the_player_should_know_are_drawn_more_often_than_strangers(o
 def test_a_missed_card_comes_back_sooner_than_a_known_one(org_ws):
     pop = load(org_ws)
     names = _names(org_ws)
-    player = pop.person[_someone(pop)]
+    player = pop.person[_someone(org_ws, pop)]
     rng = np.random.default_rng(5)
     missed, result = _play(org_ws, player, names, right=False, rng=rng)
     assert not result.correct and result.box == 1 and result.name == names[missed.person]
@@ -101,7 +107,7 @@ def test_a_card_offers_the_right_name_among_distinct_names_of_similar_people(org
     by_name = {}
     for p, n in names.items():
         by_name.setdefault(n, []).append(p)
-    player = pop.person[_someone(pop)]
+    player = pop.person[_someone(org_ws, pop)]
     rng = np.random.default_rng(2)
     same = total = 0
     for _ in range(30):
@@ -120,7 +126,7 @@ def test_a_card_offers_the_right_name_among_distinct_names_of_similar_people(org
 def test_progress_is_the_share_of_the_department_named_at_the_latest_answer(org_ws):
     pop = load(org_ws)
     names = _names(org_ws)
-    i = _in_largest_department(pop)
+    i = _in_largest_department(org_ws, pop)
     player = pop.person[i]
     colleagues = [p for k, p in enumerate(pop.person) if k != i and pop.department[k] == pop.department[i] and p in names]
     rng = np.random.default_rng(3)
@@ -157,7 +163,7 @@ def test_progress_is_the_share_of_the_department_named_at_the_latest_answer(org_
 
 def test_answers_are_checked_and_belong_to_the_player(org_ws):
     pop = load(org_ws)
-    player = pop.person[_someone(pop)]
+    player = pop.person[_someone(org_ws, pop)]
     other = next(p for p in pop.person if p != player)
     card = namegame.next_card(org_ws, player, seed=1)
     with pytest.raises(InputError, match="is not one of the card's names"):
@@ -171,8 +177,8 @@ def test_answers_are_checked_and_belong_to_the_player(org_ws):
         namegame.next_card(org_ws, "E-nobody", seed=1)
 
 
-def _department_players(pop, department, n):
-    return [p for k, p in enumerate(pop.person) if pop.department[k] == department][:n]
+def _department_players(ws, pop, department, n):
+    return [pop.person[k] for k in _by_id(ws, pop) if pop.department[k] == department][:n]
 
 
 def test_the_leaderboard_withholds_small_departments_and_leaves_out_who_opted_out(org_ws):
@@ -181,22 +187,22 @@ def test_the_leaderboard_withholds_small_departments_and_leaves_out_who_opted_ou
     depts = sorted({d for d in pop.department if d}, key=lambda d: -pop.department.count(d))
     big, small = depts[0], depts[1]
     rng = np.random.default_rng(4)
-    for p in _department_players(pop, big, 5) + _department_players(pop, small, 4):
+    for p in _department_players(org_ws, pop, big, 5) + _department_players(org_ws, pop, small, 4):
         _play(org_ws, p, names, right=True, rng=rng)
     board = namegame.leaderboard(org_ws)
     assert [r["department"] for r in board.rows] == [big] and board.rows[0]["players"] == 5 and board.withheld == [small]
     assert board.rows[0]["rank"] == 1
-    shares = [namegame.progress(org_ws, p)["share"] for p in _department_players(pop, big, 5)]
+    shares = [namegame.progress(org_ws, p)["share"] for p in _department_players(org_ws, pop, big, 5)]
     assert board.rows[0]["mean_share"] == pytest.approx(np.mean(shares))
     # One player opts out: the department falls below the minimum and is withheld too.
-    namegame.opt_out(org_ws, _department_players(pop, big, 1)[0])
-    assert namegame.progress(org_ws, _department_players(pop, big, 1)[0])["opted_out"]
+    namegame.opt_out(org_ws, _department_players(org_ws, pop, big, 1)[0])
+    assert namegame.progress(org_ws, _department_players(org_ws, pop, big, 1)[0])["opted_out"]
     board = namegame.leaderboard(org_ws)
     assert board.rows == [] and sorted(board.withheld) == sorted([big, small])
-    namegame.opt_out(org_ws, _department_players(pop, big, 1)[0], out=False)
+    namegame.opt_out(org_ws, _department_players(org_ws, pop, big, 1)[0], out=False)
     assert [r["department"] for r in namegame.leaderboard(org_ws).rows] == [big]
     # A leader reads it (an aggregate); an employee reads it with their department marked.
-    me = _department_players(pop, big, 1)[0]
+    me = _department_players(org_ws, pop, big, 1)[0]
     assert namegame.leaderboard(org_ws, Viewer.employee(me)).yours == big
     mine = read(org_ws, "game_answers", viewer=Viewer.employee(me)).to_arrow()
     assert mine.num_rows == 1 and set(mine["player"].to_pylist()) == {me}
@@ -208,7 +214,7 @@ def test_the_leaderboard_withholds_small_departments_and_leaves_out_who_opted_ou
 def test_photos_are_referenced_from_the_vault(org_ws, tmp_path):
     pop = load(org_ws)
     ids = org_ws.vault.employee_ids()
-    player_i = _someone(pop)
+    player_i = _someone(org_ws, pop)
     folder = tmp_path / "photos"
     folder.mkdir()
     for p in pop.person:
@@ -229,14 +235,15 @@ def test_names_and_photos_never_enter_the_analytics_database(org_ws, tmp_path):
     folder = tmp_path / "faces"
     folder.mkdir()
     ids = org_ws.vault.employee_ids()
-    for p in list(pop.person)[:50]:
+    first = [pop.person[i] for i in _by_id(org_ws, pop)]
+    for p in first[:50]:
         (folder / f"{ids[p]}.png").write_bytes(b"png")
     namegame.register_photos(org_ws, folder)
     rng = np.random.default_rng(8)
-    for p in list(pop.person)[:12]:
+    for p in first[:12]:
         for _ in range(3):
             _play(org_ws, p, names, right=bool(rng.random() < 0.5), rng=rng)
-    namegame.opt_out(org_ws, pop.person[0])
+    namegame.opt_out(org_ws, first[0])
     assert org_ws.db.execute("SELECT count(*) FROM game_answers").fetchone()[0] == 36
     secrets = sorted(set(names.values()) | {str(folder)})
     assert text_hits(org_ws.db, secrets) == []
@@ -252,7 +259,7 @@ def test_play_and_leaderboard_on_the_command_line(org, tmp_path):
     with Workspace.open(ws_path) as ws:
         ids = ws.vault.employee_ids()
         pop = load(ws)
-        player = ids[pop.person[_someone(pop)]]
+        player = ids[pop.person[_someone(ws, pop)]]
     result = runner.invoke(app, ["game", str(ws_path), "play", "--as", player, "--rounds", "3", "--seed", "1"], input="1\n2\n1\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("Who is this?") == 3 and "of your department" in result.output

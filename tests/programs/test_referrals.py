@@ -134,10 +134,12 @@ def _org_with_referral_hires(org_ws, tmp_path, n):
     pop = load(org_ws)
     ids = org_ws.vault.employee_ids()
     end = pop.as_of
-    joiners = sorted((pop.hire_date[i], pop.person[i]) for i in range(len(pop))
-                     if pop.hire_date[i] is not None and end - dt.timedelta(days=70) <= pop.hire_date[i] <= end - dt.timedelta(days=30))
+    # By hire date, then employee id: the same hires whatever the workspace's pseudonymisation key.
+    joiners = sorted(((pop.hire_date[i], pop.person[i]) for i in range(len(pop))
+                      if pop.hire_date[i] is not None and end - dt.timedelta(days=70) <= pop.hire_date[i] <= end - dt.timedelta(days=30)),
+                     key=lambda j: (j[0], ids[j[1]]))
     assert len(joiners) >= 12, "the synthetic organization has joiners who reached week 4"
-    owner = ids[pop.person[0]]
+    owner = min(ids[p] for p in pop.person)
     lines = ["Notes:", '"LinkedIn notes"', "", "First Name,Last Name,URL,Email Address,Company,Position,Connected On"]
     lines += [f"Cand{k},Person{k},https://www.linkedin.com/in/cand-{k},,Initech,Senior Data Engineer,0{k % 9 + 1} Jan 2020" for k in range(n)]
     f = tmp_path / "Connections.csv"

@@ -22,9 +22,26 @@ For a run of introductions or of cross-team matching:
   (difference-in-differences on a matched sample). ``n`` is the number of
   pairs; withheld below the minimum group size.
 
+For **referrals**, the people are hires rather than participants:
+
+* **referral hires**: the people marked ``hired`` (with their employee id) in
+  the run or an earlier one, hired within the analysed period (on or after
+  the first day with data), so that their start is observed; **other hires**:
+  everyone else hired within it.
+* **hire period**: the calendar month of the hire date. A hire's
+  **follow-up window** is the first complete window that starts after their
+  hire month ends: everyone hired in one month is measured in the same
+  window, employed throughout it. Hires of a month with no such window yet
+  are not measured (the ``participants`` column counts them).
+* **controls**: :func:`match`, among the other hires of the same month (same
+  department and level first, then department, then any), nearest by hire
+  date. A hire starts with no ties, so the **change** since the start is the
+  value in the follow-up window, and the estimate is the mean over pairs of
+  (referral hire's value − control's value).
+
 Matching balances what it matches on, not what it does not: people who take up
-a program may differ in ways the data cannot see, so the estimate is evidence,
-not proof, that the program caused the change.
+a program (or are referred) may differ in ways the data cannot see, so the
+estimate is evidence, not proof, that the program caused the change.
 """
 
 from __future__ import annotations
@@ -41,6 +58,7 @@ from ..programs import runs
 
 PROGRAMS = {"introductions": ("introductions", ("joiner",), ("accepted", "met")),
             "matches": ("match_groups", ("person",), ("met",))}
+NAMES = (*PROGRAMS, "referrals")
 OUTCOMES = {"network_size": "network size", "network_size_external": "ties across teams", "strong_ties": "strong ties"}
 
 COLUMNS = ["program", "run_id", "outcome", "estimate", "ci_low", "ci_high", "n", "p_value", "participants",
@@ -83,9 +101,12 @@ def _metrics(db: Any, window: str) -> dict[str, dict[str, Any]]:
 
 
 def impact(ws: Any, program: str, run: int | None = None) -> list[dict[str, Any]]:
-    """One row per outcome (``COLUMNS``) for a run of ``program`` (introductions or matches; default its latest run)."""
-    if program not in PROGRAMS:
-        raise SocialHRError(f"no impact measure for {program!r}", hint=f"Programs: {', '.join(PROGRAMS)}.")
+    """One row per outcome (``COLUMNS``) for a run of ``program`` (introductions, matches or referrals; default its
+    latest run)."""
+    if program not in NAMES:
+        raise SocialHRError(f"no impact measure for {program!r}", hint=f"Programs: {', '.join(NAMES)}.")
+    if program == "referrals":
+        return _referral_impact(ws, run)
     db = ws.db
     run_id = runs.check_run(db, program, run)
     as_of = db.execute("SELECT as_of FROM program_runs WHERE run_id = ?", [run_id]).fetchone()[0]
@@ -99,21 +120,84 @@ def impact(ws: Any, program: str, run: int | None = None) -> list[dict[str, Any]
     taking_part = set(participants)
     pool = sorted(p for p in base if p in follow and p not in taking_part)  # sorted: ties in distance go the same way
     pairs, exact = match(treated, pool, base, start=_window_start(db, base_w))
+    changes = {o: [(follow[t][o] - base[t][o]) - (follow[c][o] - base[c][o]) for t, c in pairs] for o in OUTCOMES}
+    return _rows(program, run_id, changes, k, participants=rule, baseline=base_w, followup=follow_w, exact=exact)
+
+
+def _rows(program: str, run_id: int, changes: dict[str, list[float]], k: int, *, participants: str, baseline: str | None,
+          followup: str, exact: int) -> list[dict[str, Any]]:
+    """One row per outcome from each matched pair's difference in change (withheld below ``k`` pairs)."""
     rows = []
     for outcome, words in OUTCOMES.items():
-        d = np.array([(follow[t][outcome] - base[t][outcome]) - (follow[c][outcome] - base[c][outcome]) for t, c in pairs],
-                     dtype=float)
+        d = np.array(changes[outcome], dtype=float)
         row = {"program": program, "run_id": run_id, "outcome": outcome, "estimate": None, "ci_low": None, "ci_high": None,
-               "n": len(pairs), "p_value": None, "participants": rule, "baseline_window": base_w, "followup_window": follow_w,
-               "exact_matches": exact, "sentence": ""}
-        if len(pairs) < k:
-            row["sentence"] = f"Withheld: {len(pairs)} matched pairs, fewer than the minimum group size ({k})."
+               "n": len(d), "p_value": None, "participants": participants, "baseline_window": baseline,
+               "followup_window": followup, "exact_matches": exact, "sentence": ""}
+        if len(d) < k:
+            row["sentence"] = f"Withheld: {len(d)} matched pairs, fewer than the minimum group size ({k})."
         else:
             est, lo, hi, p = _t_interval(d)
             row.update(estimate=est, ci_low=lo, ci_high=hi, p_value=p)
-            row["sentence"] = sentence(program, words, est, lo, hi, len(pairs), p)
+            row["sentence"] = sentence(program, words, est, lo, hi, len(d), p)
         rows.append(row)
     return rows
+
+
+def _referral_impact(ws: Any, run: int | None) -> list[dict[str, Any]]:
+    """Referral hires against matched other hires of the same month (module docstring)."""
+    db = ws.db
+    run_id = runs.check_run(db, "referrals", run)
+    referred = {r[0] for r in db.execute(
+        "SELECT DISTINCT hire FROM referrals WHERE run_id <= ? AND status = 'hired' AND hire IS NOT NULL", [run_id]).fetchall()}
+    if not referred:
+        raise SocialHRError("no referral hire yet", hint="Mark a hired candidate with their employee id: "
+                            "socialhr referrals DIR --mark ROLE,CANDIDATE,hired,EMPLOYEE")
+    span = data_span(db)
+    if span is None:
+        raise SocialHRError("the workspace has no interactions", hint="Import some, then run socialhr analyze DIR.")
+    first_day, last_day = span
+    complete = [(w, s) for w, s, e in db.execute(
+        "SELECT window_id, window_start, window_end FROM network_windows ORDER BY ordinal").fetchall()
+        if e <= last_day + dt.timedelta(days=1)]
+    hired = {p: d for p, d in db.execute("SELECT person, hire_date FROM people WHERE hire_date >= ?", [first_day]).fetchall()}
+    months: dict[dt.date, list[str]] = {}
+    for p in sorted(hired):  # sorted: the same order whatever the pseudonymisation key
+        months.setdefault(hired[p].replace(day=1), []).append(p)
+    before = sum(p not in hired for p in referred)
+    pairs: list[tuple[str, str, str]] = []  # (referral hire, control, window)
+    exact = recent = 0
+    metrics: dict[str, dict[str, dict[str, Any]]] = {}
+    for month, people in sorted(months.items()):
+        mine = [p for p in people if p in referred]
+        if not mine:
+            continue
+        month_end = (month + dt.timedelta(days=32)).replace(day=1)
+        window = next((w for w, s in complete if s >= month_end), None)
+        if window is None:
+            recent += len(mine)
+            continue
+        follow = metrics.setdefault(window, _metrics(db, window))
+        treated = [p for p in mine if p in follow]
+        pool = [p for p in people if p not in referred and p in follow]
+        base = {p: {**follow[p], "network_size": 0} for p in treated + pool}  # a hire starts with no ties
+        found, n_exact = match(treated, pool, base, start=_window_start(db, window))
+        pairs += [(t, c, window) for t, c in found]
+        exact += n_exact
+    if before == len(referred):
+        raise SocialHRError("every referral hire started before the analysed data",
+                            hint="Their integration shows only in data from their start: import interactions that cover it.")
+    if before + recent == len(referred):
+        raise SocialHRError("no referral hire has a complete analysis window after their hire month yet",
+                            hint="Their network shows in data from after they started: import newer data, then run socialhr analyze DIR.")
+    windows = sorted({w for _, _, w in pairs})
+    matched = len(pairs)
+    participants = (f"{matched} of {len(referred)} referral hires matched ({before} hired before the data, {recent} too recent "
+                    f"to measure, {len(referred) - before - recent - matched} gone by their follow-up window or with no other hire "
+                    "of their month to compare with)")
+    changes = {o: [metrics[w][t][o] - metrics[w][c][o] for t, c, w in pairs] for o in OUTCOMES}
+    k = int(ws.settings["min_group_size"])
+    return _rows("referrals", run_id, changes, k, participants=participants, baseline=None,
+                 followup=" to ".join(dict.fromkeys([windows[0], windows[-1]])) if windows else "", exact=exact)
 
 
 def _window_start(db: Any, window: str) -> dt.date:
@@ -176,10 +260,15 @@ def _t_interval(d: np.ndarray) -> tuple[float, float, float, float]:
 def sentence(program: str, words: str, est: float, lo: float, hi: float, n: int, p: float) -> str:
     """The estimate in words.
 
+    >>> sentence("referrals", "strong ties", 0.4, -0.2, 1.0, 12, 0.2)
+    'Referral hires had +0.4 strong ties in their first full window after joining against other hires of the same month, department and level where possible (95% CI -0.2 to +1.0; 12 matched pairs). The interval includes no difference.'
     >>> sentence("matches", "network size", 3.2, 1.1, 5.3, 40, 0.004)
     'People matched across teams changed +3.2 in network size against similar people who were not (95% CI +1.1 to +5.3; 40 matched pairs). Evidence, not proof, that the program caused it.'
     """
-    who = {"introductions": "New joiners introduced to colleagues", "matches": "People matched across teams"}[program]
     tail = " Evidence, not proof, that the program caused it." if p < 0.05 else " The interval includes no difference."
+    if program == "referrals":
+        return (f"Referral hires had {est:+.1f} {words} in their first full window after joining against other hires of the "
+                f"same month, department and level where possible (95% CI {lo:+.1f} to {hi:+.1f}; {n} matched pairs).{tail}")
+    who = {"introductions": "New joiners introduced to colleagues", "matches": "People matched across teams"}[program]
     return (f"{who} changed {est:+.1f} in {words} against similar people who were not "
             f"(95% CI {lo:+.1f} to {hi:+.1f}; {n} matched pairs).{tail}")

@@ -73,29 +73,20 @@ def rows(ws: Any, aggregates: Any, window_ids: list[str], *, dimension: str | No
     """The index of every shown group (and the organization) of each window; ``inside(window_id)`` gives a
     leader's filter ``(dimension, group) -> bool``."""
     out: list[dict[str, Any]] = []
-    baseline: dict[str, float] | None = None
     plans = aggregates.plans()
     inputs = aggregates.inputs()
-    all_ids = aggregates.window_ids
-    for wid in all_ids:
-        plan = plans[wid]
-        if not plan.organization_shown:
-            continue
-        w = inputs[wid]
-        m = ws.db.execute(
-            'SELECT person, network_size, network_size_external, "constraint", isolated FROM person_metrics WHERE window_id = ? ORDER BY person',
-            [wid]).fetchnumpy()
-        at = {p: i for i, p in enumerate(m["person"].tolist())}
-        order = np.array([at[p] for p in w.people.tolist()], dtype=np.int64)
-        size = np.asarray(m["network_size"], dtype=float)[order]
-        ext = np.asarray(m["network_size_external"], dtype=float)[order]
-        con = np.asarray(m["constraint"], dtype=float)[order]
-        iso = np.asarray(m["isolated"], dtype=float)[order]
-        org = components(size, ext, con, iso)
-        if baseline is None:
-            baseline = org
+    shown = [wid for wid in aggregates.window_ids if plans[wid].organization_shown]
+    if not shown:
+        return out
+    # The organization's first shown window is the baseline of its trend: read it and the windows asked for, no more.
+    first = _organization(ws, inputs[shown[0]])
+    baseline = first[1]
+    for wid in shown:
         if wid not in window_ids:
             continue
+        plan = plans[wid]
+        w = inputs[wid]
+        (size, ext, con, iso), org = first if wid == shown[0] else _organization(ws, w)
         keep = inside(wid) if inside else (lambda d, g: True)
         if dimension is None:
             out.append({"window_id": wid, "dimension": "organization", "group": None, "members": len(size), **org, **scores(org, baseline)})
@@ -110,3 +101,15 @@ def rows(ws: Any, aggregates: Any, window_ids: list[str], *, dimension: str | No
                 vals = components(size[sel], ext[sel], con[sel], iso[sel])
                 out.append({"window_id": wid, "dimension": dim, "group": g, "members": int(sel.sum()), **vals, **scores(vals, org)})
     return out
+
+
+def _organization(ws: Any, w: Any) -> tuple[tuple[np.ndarray, ...], dict[str, float]]:
+    """One window's person metrics in the order of its people (``w``: the window's input to the disclosure rules),
+    and the organization's components."""
+    m = ws.db.execute(
+        'SELECT person, network_size, network_size_external, "constraint", isolated FROM person_metrics WHERE window_id = ? ORDER BY person',
+        [w.window_id]).fetchnumpy()
+    at = {p: i for i, p in enumerate(m["person"].tolist())}
+    order = np.array([at[p] for p in w.people.tolist()], dtype=np.int64)
+    arrays = tuple(np.asarray(m[c], dtype=float)[order] for c in ("network_size", "network_size_external", "constraint", "isolated"))
+    return arrays, components(*arrays)

@@ -34,7 +34,7 @@ def index_trend(trend: list[dict[str, Any]]) -> str:
                                 y=alt.Y("index:Q", title="Social capital index", scale=alt.Scale(domain=[lo, hi])))
     rule = alt.Chart(pd.DataFrame({"y": [100]})).mark_rule(strokeDash=[4, 4], color="#999").encode(y="y:Q")
     return _svg((base.mark_line(color=PALETTE[0], strokeWidth=3) + base.mark_point(color=PALETTE[0], filled=True, size=60) + rule)
-                .properties(width=WIDTH, height=180))
+                .properties(width=WIDTH, height=120))
 
 
 def department_index(departments: list[dict[str, Any]]) -> str:

@@ -77,7 +77,7 @@ def build(ws: Any, *, viewer: Viewer | None = None, title: str | None = None) ->
     people = _rows(ws, "person_metrics", viewer, window=window) if viewer.role in ("analyst", "admin") else None
     edges = _rows(ws, "edges", viewer, window=window, channel="all") if people else None
     matches = _rows(ws, "matches", viewer)
-    impact = [r for program in ("introductions", "matches")
+    impact = [r for program in ("introductions", "matches", "referrals")
               for r in (_rows(ws, "program_impact", viewer, program=program) or []) if r["outcome"] == "network_size"]
 
     rep.sections = {

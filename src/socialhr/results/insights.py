@@ -100,8 +100,12 @@ def _tracked(ctx: Any) -> tuple[list, list]:
         return [], []
     from ..insights import social_capital
 
-    windows = ctx.windows("*")
+    from ..network.aggregate import data_span
+
     ends = {w: e - dt.timedelta(days=1) for w, e in ctx.ws.db.execute("SELECT window_id, window_end FROM network_windows").fetchall()}
+    # A last window holding only the data's final days would bend every trend: only complete windows are tracked.
+    span = data_span(ctx.ws.db)
+    windows = [w for w in ctx.windows("*") if span is None or ends[w] <= span[1]] or ctx.windows("*")
     figures = social_capital.rows(ctx.ws, ctx.aggregates, windows, inside=lambda wid: _in_scope(ctx, wid))
     if any(t["metric"] == "recognition_cross_team_share" for t in stored):
         from ..errors import SocialHRError
@@ -117,7 +121,16 @@ def _tracked(ctx: Any) -> tuple[list, list]:
                 r["recognition_cross_team"] = crossing.get(r["window_id"])
     if ctx.viewer.role == "leader" and ctx.viewer.scope:
         seen = {(r["dimension"], r["group"]) for r in figures}
-        stored = [t for t in stored if t["dimension"] is None or (t["dimension"], t["group"]) in seen]
+        stored = [t for t in stored if t["dimension"] in (None, "space") or (t["dimension"], t["group"]) in seen]
+    spans = {w: (s, e) for w, s, e in ctx.ws.db.execute("SELECT window_id, window_start, window_end FROM network_windows").fetchall()
+             if w in windows}
+    k = int(ctx.ws.settings["min_group_size"])
+    spaces = {t["group"] for t in stored if t["metric"] in targets.SPACE_ONLY}
+    if spaces:  # each space's share of members who posted, withheld below the minimum group size as adoption withholds
+        figures += targets.space_figures(ctx.ws.db, spaces, spans, k)
+    joiners = {(t["dimension"], t["group"]) for t in stored if t["metric"] == "joiner_network_week8"}
+    if joiners:  # from the latest onboarding run: the median of at least k joiners, else nothing
+        figures += targets.joiner_figures(ctx.ws.db, joiners, spans, k)
     return targets.track(stored, figures, {w: ends[w] for w in windows})
 
 
@@ -145,7 +158,8 @@ IMPACT_SCHEMA = pa.schema([
 
 @result_table("program_impact", help="A program's effect: participants against matched non-participants (department, level, "
               "tenure, baseline network), change in network size, ties across teams and strong ties, with 95% intervals "
-              "(--program introductions|matches, --run N).", level=AGGREGATE, reports_withheld=False)
+              "(--program introductions|matches|referrals, --run N; referrals: referral hires against other hires of the "
+              "same month).", level=AGGREGATE, reports_withheld=False)
 def _program_impact(ctx: Any, *, program: str = "introductions", run: int | None = None) -> pa.Table:
     from ..insights import impact
 
