@@ -25,6 +25,11 @@ class Report:
     sections: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def small_reasons(self) -> list[str]:
+        """The disclosure rules' reason for a group withheld as too small (the report counts those, never names them)."""
+        return [f"fewer than {self.min_group_size} people"]
+
 
 def _rows(ws: Any, table: str, viewer: Viewer, **options: Any) -> list[dict[str, Any]] | None:
     """The rows of a table this viewer may read, or None when their role may not (the section says so)."""
