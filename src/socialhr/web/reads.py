@@ -54,7 +54,10 @@ def read(request: Request, session: Session, table: str, *, viewer: Viewer | Non
         viewer = session.user.viewer()
     elif viewer != session.user.viewer() and not (viewer.role == "employee" and viewer.person == session.user.person):
         raise PrivacyError("a read as another viewer than the signed-in one", hint="Read as the session's viewer.")
-    key = (site.generation, table, tuple(sorted(options.items())), viewer, repr(sorted(site.settings.items())))
+    # (an aggregate reads the same for every employee, and for a role without a scope: one entry serves them all)
+    shared = Viewer(viewer.role, person="any" if viewer.role == "employee" else None, scope=viewer.scope)
+    key = (site.generation, table, tuple(sorted(options.items())), viewer if spec.level == PERSON else shared,
+           repr(sorted(site.settings.items())))
     with site.cache_lock:
         hit = site.cache.get(key)
         if hit is not None:
