@@ -78,6 +78,21 @@ def onboarding(benchmark: list[dict[str, Any]]) -> str:
     return _svg((band + line).properties(width=WIDTH, height=180))
 
 
+# Network metrics in words, for charts a reader outside people analytics reads (docs/metrics.md defines each).
+METRIC_WORDS = {
+    "isolated": "isolated (bottom 10%)", "network_size": "network size",
+    "network_size_external": "ties outside the team", "network_size_internal": "ties inside the team",
+    "strong_ties": "strong ties", "diverse_ties": "ties to other groups", "constraint": "constraint (closed network)",
+    "effective_size": "effective size (brokerage)", "betweenness": "betweenness (bridging)", "pagerank": "PageRank (reach)",
+    "harmonic_closeness": "closeness", "clustering": "clustering", "reciprocated_ties": "reciprocated ties",
+}
+
+
+def in_words(metric: str) -> str:
+    """A metric's name as a reader says it."""
+    return METRIC_WORDS.get(metric, metric.replace("_", " "))
+
+
 def effects(rows: list[dict[str, Any]]) -> str:
     """A forest plot of the attrition hazard ratios with their 95% intervals."""
     import altair as alt
@@ -85,7 +100,7 @@ def effects(rows: list[dict[str, Any]]) -> str:
     rows = [r for r in rows if r["outcome"] == "attrition" and r.get("estimate") is not None]
     if not rows:
         return ""
-    df = pd.DataFrame({"metric": [r["metric"] for r in rows], "hr": [r["estimate"] for r in rows],
+    df = pd.DataFrame({"metric": [in_words(r["metric"]) for r in rows], "hr": [r["estimate"] for r in rows],
                        "lo": [r["ci_low"] for r in rows], "hi": [r["ci_high"] for r in rows]})
     title = "Hazard ratio of leaving (95% interval, log scale)"
     scale = alt.Scale(type="log", domain=[min(0.9, df["lo"].min() * 0.9), max(1.1, df["hi"].max() * 1.1)])
@@ -94,7 +109,9 @@ def effects(rows: list[dict[str, Any]]) -> str:
     ci = base.mark_rule(color="#555").encode(x=alt.X("lo:Q", scale=scale, title=title), x2="hi:Q")
     point = base.mark_point(filled=True, size=70, color=PALETTE[3]).encode(x=x)
     one = alt.Chart(pd.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4], color="#999").encode(x="x:Q")
-    return _svg((ci + point + one).properties(width=WIDTH, height=max(60, 24 * len(rows))))
+    # (narrower than the page, with room on the left: the labels take it)
+    return _svg((ci + point + one).properties(width=WIDTH - 160, height=max(60, 24 * len(rows)),
+                                              padding={"left": 40, "top": 5, "right": 10, "bottom": 5}))
 
 
 def network_map(people: list[tuple[str, str | None]], edges: list[tuple[str, str]], min_group_size: int, *,

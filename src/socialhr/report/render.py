@@ -27,6 +27,10 @@ def html(rep: Report, *, progress: Callable[[str], None] | None = None) -> str:
         say(f"Drawing {name}")
         made[name] = make()
     env = jinja2.Environment(loader=jinja2.PackageLoader("socialhr.report", "templates"), autoescape=True)
+    from .charts import in_words
+
+    env.filters["in_words"] = in_words
+    env.filters["model_words"] = lambda m: {"cox": "Cox (leaving)", "logit": "logistic", "ordinal": "ordinal", "ols": "least squares"}.get(m, m)
     return env.get_template("report.html").render(r=rep, charts=made)
 
 
