@@ -87,19 +87,34 @@ def person_ties(ctx: Context, *, window: str | None = None) -> Query:
 def _reach_suggestions(ctx: Context, *, window: str | None = None) -> pa.Table:
     rows: list[dict[str, Any]] = []
     for wid in ctx.windows(window):
-        people = ctx.ws.db.execute("SELECT person, team, department FROM person_metrics WHERE window_id = ? ORDER BY person",
-                                   [wid]).fetchall()
-        names = [p[0] for p in people]
+        names, index, sources, targets, teams, departments = _window_network(ctx, wid)
         if ctx.viewer.role == "employee":  # an employee's own suggestions only
-            who = [i for i, p in enumerate(names) if p == ctx.viewer.person]
+            who = [index[ctx.viewer.person]] if ctx.viewer.person in index else []
             if not who:
                 continue
         else:
             who = None
+        found = reach_suggestions(names, sources, targets, teams, departments, who=who)
+        rows += [dict(r, window_id=wid) for r in found]
+    return pa.Table.from_pylist(rows, schema=SUGGESTION_SCHEMA)
+
+
+def _window_network(ctx: Context, wid: str) -> tuple:
+    """A window's people (pseudonym, team, department) and ties as indices, read once per analysis and kept in the
+    open workspace's cache (each employee's suggestions then need only their own neighbourhood)."""
+    from . import _analysis_stamp
+
+    key = ("reach_network", wid, _analysis_stamp(ctx.ws))
+    hit = ctx.ws.cache.get(key)
+    if hit is None:
+        people = ctx.ws.db.execute("SELECT person, team, department FROM person_metrics WHERE window_id = ? ORDER BY person",
+                                   [wid]).fetchall()
+        names = [p[0] for p in people]
         index = {p: i for i, p in enumerate(names)}
         ties = ctx.ws.db.execute("SELECT source, target FROM network_edges WHERE window_id = ? AND channel = 'all'", [wid]).fetchall()
         ties = [(index[s], index[t]) for s, t in ties if s in index and t in index]
-        found = reach_suggestions(names, [s for s, _ in ties], [t for _, t in ties], [p[1] for p in people], [p[2] for p in people],
-                                  who=who)
-        rows += [dict(r, window_id=wid) for r in found]
-    return pa.Table.from_pylist(rows, schema=SUGGESTION_SCHEMA)
+        hit = (names, index, [s for s, _ in ties], [t for _, t in ties], [p[1] for p in people], [p[2] for p in people])
+        for old in [k for k in ctx.ws.cache if isinstance(k, tuple) and k[:2] == key[:2]]:
+            del ctx.ws.cache[old]  # (an older analysis' copy)
+        ctx.ws.cache[key] = hit
+    return hit
