@@ -105,7 +105,7 @@ def serve(ws_path: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not answer within 60 s")
 
 
-async def load(base: str, clients: int, seconds: float, think: float) -> dict[str, list[float]]:
+async def load(base: str, clients: int, seconds: float, think: float, *, once: bool = False) -> dict[str, list[float]]:
     import httpx
 
     latencies: dict[str, list[float]] = {}
@@ -119,15 +119,16 @@ async def load(base: str, clients: int, seconds: float, think: float) -> dict[st
             r = await c.post("/api/login", json={"username": username, "password": PASSWORD})
             r.raise_for_status()
             await asyncio.sleep(rng.random() * think)  # (clients arrive spread out, not at one instant)
-            while time.perf_counter() < deadline:
-                route = rng.choice(ROUTES[role])
+            todo = list(ROUTES[role]) if once else None
+            while (todo if once else time.perf_counter() < deadline):
+                route = todo.pop() if once else rng.choice(ROUTES[role])
                 t = time.perf_counter()
                 r = await c.get(route)
                 ms = (time.perf_counter() - t) * 1000
                 if r.status_code != 200:
                     raise SystemExit(f"{route} as {role}: {r.status_code} {r.text[:300]}")
                 latencies.setdefault(route.split("?")[0] + (f"?{route.split('?')[1]}" if "?" in route else ""), []).append(ms)
-                if think:
+                if think and not once:
                     await asyncio.sleep(think * (0.5 + rng.random()))
 
     await asyncio.gather(*(one(i) for i in range(clients)))
@@ -179,14 +180,19 @@ def main() -> None:
     server = serve(ws_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        # (one request of each route first: the first read of an analysis computes its aggregates)
-        asyncio.run(load(base, len(MIX), 0.1, 0))
+        # First visits: every client opens each of its routes once, all at the same time (each person's own
+        # figures and each aggregate are computed on their first read, then kept until the next change).
+        t = time.perf_counter()
+        first = asyncio.run(load(base, args.clients, 0, 0, once=True))
+        values = [x for v in first.values() for x in v]
+        print(f"first visits of {args.clients} clients at once: {len(values)} requests in {time.perf_counter() - t:.1f} s, "
+              f"p50 {pct(values, 50):.0f} ms, p95 {pct(values, 95):.0f} ms", flush=True)
         t = time.perf_counter()
         latencies = asyncio.run(load(base, args.clients, args.seconds, args.think))
         wall = time.perf_counter() - t
         total = sum(len(v) for v in latencies.values())
         everything = [x for v in latencies.values() for x in v]
-        print(f"{args.people:,} people, {args.clients} clients, {args.seconds:.0f} s, think {args.think} s: "
+        print(f"then {args.people:,} people, {args.clients} clients, {args.seconds:.0f} s, think {args.think} s: "
               f"{total:,} requests, {total / wall:.0f}/s", flush=True)
         print(f"  {'route':<44} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for route, values in sorted(latencies.items()):
