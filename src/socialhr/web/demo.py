@@ -25,10 +25,11 @@ def create(path: str | Path) -> list[tuple[str, str, str]]:
         for p in people:
             counts[p["department"]] = counts.get(p["department"], 0) + 1
         department = max(counts, key=lambda d: counts[d])
+        ids = ws.vault.employee_ids()
         staff = sorted((p for p in people if p["department"] == department and p["person"] not in managers and not p["exit_date"]),
-                       key=lambda p: ws.vault.employee_ids().get(p["person"], ""))
+                       key=lambda p: ids.get(p["person"], ""))
         employee = staff[0]["person"] if staff else people[0]["person"]
-        employee_id = ws.vault.employee_ids()[employee]
+        employee_id = ids[employee]
         accounts = Accounts(ws.vault.dir)
         made = [("admin", "admin", "data, users, settings, the vault"),
                 ("analyst", "analyst", "everything, pseudonymised"),
