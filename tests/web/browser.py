@@ -36,7 +36,9 @@ import math
 import os
 import random
 import shutil
+import socket
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Mapping
@@ -267,3 +269,24 @@ def colours_present(path: Path, wanted: list[str], box: tuple[int, int, int, int
 
 # (the name the first browser tests used)
 launch = browser
+
+
+@contextmanager
+def serve_app(app, *, start_within: float = 60) -> Iterator[str]:
+    """The web app served by uvicorn in a thread on 127.0.0.1 at a free port, for the browser: its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_within
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)

@@ -4,10 +4,6 @@ Screenshots of the main pages go to tests/web/artifacts (and to $SOCIALHR_README
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 
 from socialhr import ingest, synth
@@ -16,7 +12,7 @@ from socialhr.programs import intros
 from socialhr.web.accounts import Accounts
 from socialhr.workspace import Workspace
 
-from .browser import launch, shot
+from .browser import launch, serve_app, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "a long tour password"
@@ -43,23 +39,11 @@ def org2000(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def served(org2000):
-    import uvicorn
-
     from socialhr.web import create_app
 
     app = create_app(org2000["path"])
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(15)
+    with serve_app(app) as url:
+        yield url, app
     app.state.site.close()
 
 
