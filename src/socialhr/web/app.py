@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -105,4 +105,4 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     return templates.TemplateResponse(request, template, ctx, status_code=status_code, headers=headers)
 
 
-__all__ = ["create_app", "render", "HTTPException"]
+__all__ = ["create_app", "render"]

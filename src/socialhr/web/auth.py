@@ -16,11 +16,9 @@ from __future__ import annotations
 
 import hmac
 import time
-from typing import Iterable
-
 from fastapi import Depends, HTTPException, Request, Response
 
-from .accounts import Session, User
+from .accounts import Session
 
 COOKIE = "socialhr_session"
 LOGIN_COOKIE = "socialhr_login"  # the log-in form's CSRF token, before there is a session
@@ -117,10 +115,3 @@ def set_cookie(request: Request, response: Response, name: str, value: str, *, m
 def same_token(a: str | None, b: str | None) -> bool:
     return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
 
-
-def has_role(s: Session | None, allowed: Iterable[str]) -> bool:
-    return s is not None and s.user.role in set(allowed)
-
-
-def current_user(s: Session) -> User:
-    return s.user
